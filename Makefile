@@ -1,0 +1,60 @@
+# medlab workbook. Every target bootstraps .venv itself (Python 3.11+ needed).
+#   make lab              open the workbook in JupyterLab
+#   make test             ruff + the whole test suite (notebooks included), in parallel
+#   make run Q=01 MODE=fast    execute one solution notebook into build/executed/
+#   make build            regenerate notebooks/ from solutions/ (keeps a .bak of edited files)
+#   make verify           check the workbook's consistency
+# Options: TF=gpu installs TensorFlow's CUDA build instead of the CPU one; WORKERS=N test processes.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -ec
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+TF ?= cpu
+STAMP := $(VENV)/.installed-$(TF)
+Q ?= 01
+MODE ?= fast
+WORKERS ?= 2
+LAB_ARGS ?=
+PIP_QUIET = 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+
+.PHONY: lab test run build verify index clean
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"Python 3.11+ is needed, found {v.major}.{v.minor}: set PYTHON=python3.11")'
+	@test -x $(BIN)/python || { echo "creating $(VENV) ..."; $(PYTHON) -m venv $(VENV); }
+	@echo "installing pinned requirements (TF=$(TF)) ..."
+	@if [ "$(TF)" = "gpu" ]; then \
+	  sed '/^tensorflow-cpu==/d' requirements.txt > $(VENV)/requirements-gpu.txt; \
+	  $(BIN)/python -m pip uninstall -q -y tensorflow-cpu $(PIP_QUIET); \
+	  $(BIN)/python -m pip install -q -r $(VENV)/requirements-gpu.txt "tensorflow[and-cuda]==2.21.0" $(PIP_QUIET); \
+	else \
+	  $(BIN)/python -m pip install -q -r requirements.txt $(PIP_QUIET); \
+	fi
+	@$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e . $(PIP_QUIET)
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+lab: $(STAMP)
+	@$(BIN)/python -m ipykernel install --user --name medlab --display-name "Python (medlab)" >/dev/null
+	$(BIN)/jupyter lab --notebook-dir=. $(LAB_ARGS)
+
+test: $(STAMP)
+	$(BIN)/ruff check medlab tests solutions notebooks
+	$(BIN)/python -m pytest -n $(WORKERS)
+
+run: $(STAMP)
+	$(BIN)/python -m medlab run $(Q) --mode $(MODE)
+
+build: $(STAMP)
+	$(BIN)/python -m medlab build
+
+verify: $(STAMP)
+	$(BIN)/python -m medlab verify
+
+index: $(STAMP)
+	$(BIN)/python -m medlab index
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache

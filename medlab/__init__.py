@@ -1,0 +1,24 @@
+"""medlab: helpers for the deep-learning-in-medical-imaging workbook.
+
+``import medlab`` is light: submodules (``medlab.data``, ``medlab.metrics``, ``medlab.models``...)
+load on first use, and only the ones that need Keras import TensorFlow.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ._setup import Settings, setup
+from .report import assert_bar, record
+
+__version__ = "0.1.0"
+__all__ = ["setup", "Settings", "assert_bar", "record", "__version__"]
+
+_SUBMODULES = {"augment", "check", "data", "explain", "io", "losses", "metrics", "models",
+               "preprocess", "report", "viz", "workbook"}
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'medlab' has no attribute {name!r}")

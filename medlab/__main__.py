@@ -1,0 +1,5 @@
+import sys
+
+from .workbook import main
+
+sys.exit(main())

@@ -1,0 +1,110 @@
+"""``medlab.setup``: one call at the top of every notebook."""
+
+from __future__ import annotations
+
+import os
+import random
+
+from ._validate import check_choice
+
+MODES = ("smoke", "fast", "full")
+
+
+class Settings(dict):
+    """A dict whose keys can also be read as attributes (``cfg.epochs``)."""
+
+    def __getattr__(self, key):
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(f"setting {key!r} is not defined; defined: {sorted(self)}") from None
+
+    def __repr__(self):
+        body = ", ".join(f"{k}={v!r}" for k, v in self.items())
+        return f"Settings({body})"
+
+
+def resolve_mode(mode=None) -> str:
+    """Return ``mode``, or ``$MEDLAB_MODE``, or ``"fast"``, and check it."""
+    if mode is None:
+        mode = os.environ.get("MEDLAB_MODE", "").strip() or "fast"
+    check_choice(mode, "mode", MODES)
+    return mode
+
+
+def setup(mode=None, seed=0, *, smoke=None, fast=None, full=None, threads=None, tensorflow=True):
+    """Seed everything, quiet TensorFlow, set threads and return the sizes for the mode.
+
+    Parameters
+    ----------
+    mode : {"smoke", "fast", "full"} or None
+        ``None`` reads ``$MEDLAB_MODE`` and falls back to ``"fast"``.
+    seed : int
+        Seeds Python's ``random``, NumPy's global state and TensorFlow (through Keras).
+    smoke, fast, full : dict, optional
+        Per-mode settings (sizes, epochs...). The dict for the chosen mode is returned, with
+        ``mode`` and ``seed`` added.
+    threads : int, optional
+        CPU threads for TensorFlow; default: ``$MEDLAB_THREADS`` or all cores.
+    tensorflow : bool
+        Set to ``False`` in notebooks that do not need TensorFlow (it is then not imported).
+
+    Returns
+    -------
+    Settings
+        A dict with attribute access: ``cfg.mode``, ``cfg.seed``, ``cfg.epochs``...
+
+    Examples
+    --------
+    >>> cfg = setup("smoke", seed=1, smoke=dict(epochs=1), fast=dict(epochs=5), tensorflow=False)
+    >>> cfg.epochs, cfg.mode
+    (1, 'smoke')
+    """
+    mode = resolve_mode(mode)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise TypeError(f"seed: expected an int, got {type(seed).__name__}")
+    chosen = {"smoke": smoke, "fast": fast, "full": full}[mode]
+    if chosen is None and any(x is not None for x in (smoke, fast, full)):
+        raise ValueError(f"no settings given for mode {mode!r}; pass {mode}=dict(...)")
+    if chosen is not None and not isinstance(chosen, dict):
+        raise TypeError(f"{mode}: expected a dict of settings, got {type(chosen).__name__}")
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TF's C++ logs would land in cell outputs
+    os.environ.setdefault("PYTHONHASHSEED", str(seed))
+    random.seed(seed)
+    import numpy as np
+
+    np.random.seed(seed)
+    if threads is None:
+        threads = int(os.environ.get("MEDLAB_THREADS", "0")) or (os.cpu_count() or 1)
+    if tensorflow:
+        _setup_tensorflow(seed, threads)
+    cfg = Settings(mode=mode, seed=seed)
+    cfg.update(chosen or {})
+    return cfg
+
+
+def _setup_tensorflow(seed: int, threads: int) -> None:
+    import logging
+
+    import tensorflow as tf
+
+    tf.get_logger().setLevel(logging.ERROR)
+    try:
+        import absl.logging
+
+        absl.logging.set_verbosity(absl.logging.ERROR)
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:
+        pass  # already initialised (setup called twice in one kernel): keep the first setting
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    try:
+        tf.config.experimental.enable_op_determinism()
+    except Exception:  # pragma: no cover - older builds
+        pass

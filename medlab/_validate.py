@@ -1,0 +1,103 @@
+"""Input checks shared by medlab's public functions.
+
+Every check raises ``ValueError`` (or ``TypeError`` for a wrong kind of object) with a message
+that names the argument, what was expected and what was given.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def describe(x) -> str:
+    """Short description of an array-like for error messages."""
+    if isinstance(x, np.ndarray):
+        return f"array of shape {x.shape} and dtype {x.dtype}"
+    return f"{type(x).__name__}"
+
+
+def as_array(x, name: str, *, ndim=None, min_ndim=None, dtype=None, finite=True) -> np.ndarray:
+    """Convert ``x`` to a NumPy array and check its rank and values."""
+    if hasattr(x, "numpy") and not isinstance(x, np.ndarray):  # a tensor
+        x = x.numpy()
+    try:
+        arr = np.asarray(x, dtype=dtype)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name}: expected an array of numbers, got {describe(x)} ({err})") from None
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name}: expected an array of numbers, got dtype {arr.dtype}")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            want = " or ".join(str(a) for a in allowed)
+            raise ValueError(f"{name}: expected {want} dimensions, got shape {arr.shape}")
+    if min_ndim is not None and arr.ndim < min_ndim:
+        raise ValueError(f"{name}: expected at least {min_ndim} dimensions, got shape {arr.shape}")
+    if finite and arr.dtype != bool and arr.size and not np.all(np.isfinite(arr)):
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{name}: expected finite values, got {bad} NaN or infinite value(s)")
+    return arr
+
+
+def as_binary(x, name: str, *, ndim=None) -> np.ndarray:
+    """Return ``x`` as a boolean mask; values must be bool or exactly 0/1."""
+    arr = as_array(x, name, ndim=ndim)
+    if arr.dtype == bool:
+        return arr
+    if arr.size and not np.all((arr == 0) | (arr == 1)):
+        lo, hi = float(arr.min()), float(arr.max())
+        raise ValueError(
+            f"{name}: expected a binary mask (bool or values 0/1), got values in [{lo:g}, {hi:g}]; "
+            "threshold probabilities first, e.g. mask = prob >= 0.5"
+        )
+    return arr.astype(bool)
+
+
+def same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
+    if a.shape != b.shape:
+        raise ValueError(f"{name_a} and {name_b} must have the same shape, got {a.shape} and {b.shape}")
+
+
+def check_choice(value, name: str, choices) -> None:
+    if value not in choices:
+        raise ValueError(f"{name}: expected one of {sorted(choices)}, got {value!r}")
+
+
+def check_range(value, name: str, lo=None, hi=None, *, lo_open=False, hi_open=False) -> None:
+    """Check a scalar lies in a range; ``None`` bounds are ignored."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: expected a number, got {type(value).__name__}") from None
+    if not np.isfinite(v):
+        raise ValueError(f"{name}: expected a finite number, got {value}")
+    bad_lo = lo is not None and (v <= lo if lo_open else v < lo)
+    bad_hi = hi is not None and (v >= hi if hi_open else v > hi)
+    if bad_lo or bad_hi:
+        left = "(" if lo_open else "["
+        right = ")" if hi_open else "]"
+        lo_s = "-inf" if lo is None else f"{lo:g}"
+        hi_s = "inf" if hi is None else f"{hi:g}"
+        raise ValueError(f"{name}: expected a value in {left}{lo_s}, {hi_s}{right}, got {value}")
+
+
+def check_pair(value, name: str, lo=None, hi=None):
+    """Check a ``(low, high)`` range argument and return it as two floats."""
+    try:
+        a, b = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: expected a (low, high) pair of numbers, got {value!r}") from None
+    if a > b:
+        raise ValueError(f"{name}: expected low <= high, got {value!r}")
+    check_range(a, f"{name}[0]", lo, hi)
+    check_range(b, f"{name}[1]", lo, hi)
+    return a, b
+
+
+def as_generator(seed) -> np.random.Generator:
+    """Accept an int, None or a Generator and return a Generator."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or isinstance(seed, (int, np.integer)):
+        return np.random.default_rng(seed)
+    raise TypeError(f"seed: expected an int, None or numpy.random.Generator, got {type(seed).__name__}")
