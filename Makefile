@@ -42,7 +42,7 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check medlab tests solutions notebooks
-	$(BIN)/python -m pytest -n $(WORKERS)
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope
 
 run: $(STAMP)
 	$(BIN)/python -m medlab run $(Q) --mode $(MODE)

@@ -7,9 +7,13 @@ load on first use, and only the ones that need Keras import TensorFlow.
 from __future__ import annotations
 
 import importlib
+import sys
 
-from ._setup import Settings, setup
+from ._setup import Settings, _filter_native_stderr, setup
 from .report import assert_bar, record
+
+if "ipykernel" in sys.modules:  # in a notebook: keep TensorFlow's C++ log lines out of the cells
+    _filter_native_stderr()
 
 __version__ = "0.1.0"
 __all__ = ["setup", "Settings", "assert_bar", "record", "__version__"]

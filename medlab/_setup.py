@@ -69,7 +69,7 @@ def setup(mode=None, seed=0, *, smoke=None, fast=None, full=None, threads=None, 
     if chosen is not None and not isinstance(chosen, dict):
         raise TypeError(f"{mode}: expected a dict of settings, got {type(chosen).__name__}")
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TF's C++ logs would land in cell outputs
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("PYTHONHASHSEED", str(seed))
     random.seed(seed)
     import numpy as np
@@ -84,8 +84,52 @@ def setup(mode=None, seed=0, *, smoke=None, fast=None, full=None, threads=None, 
     return cfg
 
 
+# TensorFlow's C++ start-up chatter that TF_CPP_MIN_LOG_LEVEL no longer silences (absl logging).
+_NATIVE_NOISE = (b"WARNING: All log messages before absl::InitializeLog()", b"I0000 ", b"W0000 ",
+                 b"NodeDef mentions attribute use_unbounded_threadpool",
+                 b"To enable the following instructions:", b"rebuild TensorFlow with the appropriate compiler")
+_filter_installed = False
+
+
+def _filter_native_stderr() -> None:
+    """Drop TensorFlow's informational C++ log lines from file descriptor 2, keep everything else.
+
+    Jupyter kernels show fd-2 output in the notebook, so these lines would clutter every training
+    cell. Other lines (real errors, crashes) are forwarded unchanged.
+    """
+    global _filter_installed
+    if _filter_installed or os.name != "posix":
+        return
+    import threading
+
+    read_fd, write_fd = os.pipe()
+    original = os.dup(2)
+    os.dup2(write_fd, 2)
+    os.close(write_fd)
+
+    def pump():
+        buffer = b""
+        with os.fdopen(read_fd, "rb", buffering=0) as pipe:
+            while True:
+                chunk = pipe.read(4096)
+                if not chunk:
+                    break
+                buffer += chunk
+                *lines, buffer = buffer.split(b"\n")
+                for line in lines:
+                    if not any(noise in line for noise in _NATIVE_NOISE):
+                        os.write(original, line + b"\n")
+
+    threading.Thread(target=pump, name="medlab-stderr-filter", daemon=True).start()
+    _filter_installed = True
+
+
 def _setup_tensorflow(seed: int, threads: int) -> None:
     import logging
+    import sys
+
+    if "ipykernel" in sys.modules:
+        _filter_native_stderr()
 
     import tensorflow as tf
 

@@ -1,6 +1,7 @@
 """Reading real data a user already has. Nothing here downloads anything.
 
-* ``load_medmnist``: a MedMNIST ``.npz`` file (Yang et al., "MedMNIST v2", Scientific Data 2023).
+* ``load_medmnist``: a MedMNIST ``.npz`` file (Yang et al., "MedMNIST v2", Scientific Data 2023);
+* ``load_npz_dataset``: your own images with masks or labels in a ``.npz`` file.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["load_medmnist"]
+__all__ = ["load_medmnist", "load_npz_dataset"]
 
 _SPLITS = ("train", "val", "test")
 
@@ -71,4 +72,62 @@ def load_medmnist(path, *, binary=True):
             labels = labels[:, 0]
         out[split] = {"images": images[..., None], "labels": labels.astype(np.int64),
                       "patient_ids": np.arange(len(images), dtype=np.int64)}
+    return out
+
+
+def load_npz_dataset(path):
+    """Load your own images (and masks or labels) from a ``.npz`` file into a dataset dict.
+
+    The file holds ``images`` (N, H, W) or (N, H, W, 1), and ``masks`` (N, H, W) and/or ``labels``
+    (N,); ``patient_ids`` (N,) is optional (without it, each image is its own patient, so patient
+    leakage cannot be prevented: provide it if patients have several images). Write one with
+    ``numpy.savez(path, images=..., masks=..., patient_ids=...)``.
+
+    Returns
+    -------
+    dict
+        ``images`` float32 (N, H, W, 1) and whichever of ``masks`` (uint8), ``labels`` (int64),
+        ``patient_ids`` (int64) the file has; the layout ``make_lesion_dataset`` returns.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> f = os.path.join(tempfile.mkdtemp(), "mine.npz")
+    >>> np.savez(f, images=np.zeros((3, 16, 16)), masks=np.zeros((3, 16, 16)))
+    >>> sorted(load_npz_dataset(f))
+    ['images', 'labels', 'masks', 'patient_ids']
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"path: no such file: {path}")
+    archive = np.load(path)
+    if "images" not in archive.files:
+        raise ValueError(f"path: {path.name} has no 'images' array; found {archive.files}")
+    images = archive["images"].astype(np.float32)
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.ndim != 4 or images.shape[-1] != 1:
+        raise ValueError(f"images: expected (N, H, W) or (N, H, W, 1), got shape {archive['images'].shape}")
+    n = len(images)
+    out = {"images": images}
+    if "masks" in archive.files:
+        masks = archive["masks"]
+        if masks.shape != images.shape[:3]:
+            raise ValueError(f"masks: expected shape {images.shape[:3]} to match the images, got {masks.shape}")
+        if not np.isin(masks, (0, 1)).all():
+            raise ValueError("masks: expected binary masks (0/1)")
+        out["masks"] = masks.astype(np.uint8)
+    if "labels" in archive.files:
+        out["labels"] = archive["labels"].reshape(n).astype(np.int64)
+    elif "masks" in out:
+        out["labels"] = out["masks"].reshape(n, -1).max(axis=1).astype(np.int64)
+    else:
+        raise ValueError(f"path: {path.name} needs 'masks' or 'labels'; found {archive.files}")
+    if "patient_ids" in archive.files:
+        pids = archive["patient_ids"]
+        if pids.shape != (n,):
+            raise ValueError(f"patient_ids: expected shape ({n},), got {pids.shape}")
+        out["patient_ids"] = pids.astype(np.int64)
+    else:
+        out["patient_ids"] = np.arange(n, dtype=np.int64)
     return out

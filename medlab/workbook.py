@@ -116,7 +116,23 @@ def make_exercise(solution_nb, *, where="notebook"):
         cell.source = text
         base = cell.get("id") or f"cell{index}"
         cell["id"] = "ex-" + hashlib.sha1(base.encode()).hexdigest()[:12]
+    nb.metadata["medlab"] = {"generated_from": where, "source_hash": source_hash(nb)}
     return nb
+
+
+def source_hash(nb) -> str:
+    """A hash of a notebook's cell types and sources (not outputs, not metadata)."""
+    h = hashlib.sha1()
+    for cell in nb.cells:
+        h.update(cell.cell_type.encode() + b"\0" + _source(cell).encode() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def edited_since_build(path) -> bool:
+    """True when an exercise's cells no longer match what ``build`` wrote (someone edited it)."""
+    nb = read_notebook(path)
+    stored = nb.metadata.get("medlab", {}).get("source_hash")
+    return stored != source_hash(nb)
 
 
 def solution_regions(nb):
@@ -142,8 +158,9 @@ def solution_paths(root):
 def build(root=None):
     """Write ``notebooks/`` from ``solutions/`` and return the paths written.
 
-    An exercise that differs from the fresh build (someone typed into it) is never lost: the old
-    file is first copied to ``NAME.ipynb.bak`` (numbered if that exists too).
+    An exercise whose cells were edited since it was generated (a student's or teacher's work;
+    detected with the source hash stored in its metadata) is never lost: it is first copied to
+    ``NAME.ipynb.bak`` (numbered if that exists too).
     """
     root = find_root(root)
     out_dir = root / "notebooks"
@@ -159,6 +176,7 @@ def build(root=None):
             old = target.read_text(encoding="utf-8")
             if old == text:
                 continue
+        if target.exists() and edited_since_build(target):
             backup = target.with_name(target.name + ".bak")
             n = 1
             while backup.exists():
@@ -429,8 +447,9 @@ def format_table(report):
         bar = r.get("bar")
         if bar:
             op = ">=" if bar.get("higher_is_better", True) else "<="
+            verdict = "ok" if bar["passed"] else ("FAIL" if bar.get("enforced", True) else "not asserted")
             text = (f"{bar['name']} {bar['value']:.3f} ({op} {bar['threshold']:g}; "
-                    f"baseline {bar['baseline']:.3f}) {'ok' if bar['passed'] else 'FAIL'}")
+                    f"baseline {bar['baseline']:.3f}) {verdict}")
         elif r["kind"] == "exercise":
             counts = {}
             for status in r.get("checks", {}).values():

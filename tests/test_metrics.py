@@ -1,0 +1,158 @@
+"""medlab.metrics: known values, conventions, properties, agreement with reference libraries."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from medlab import metrics
+
+masks = arrays(np.bool_, st.tuples(st.integers(1, 12), st.integers(1, 12)))
+
+
+def _pair(draw_shape=(8, 8)):
+    return st.tuples(arrays(np.bool_, draw_shape), arrays(np.bool_, draw_shape))
+
+
+@given(_pair())
+def test_dice_symmetric_and_bounded(pair):
+    a, b = pair
+    d = metrics.dice_coefficient(a, b)
+    assert 0.0 <= d <= 1.0
+    assert d == pytest.approx(metrics.dice_coefficient(b, a))
+
+
+@given(_pair())
+def test_iou_relates_to_dice(pair):
+    a, b = pair
+    d, j = metrics.dice_coefficient(a, b), metrics.iou_score(a, b)
+    assert j == pytest.approx(d / (2 - d))
+
+
+@given(masks)
+def test_dice_of_a_mask_with_itself_is_one(a):
+    assert metrics.dice_coefficient(a, a) == 1.0
+
+
+def test_dice_known_values_and_empty_conventions():
+    a = np.zeros((4, 4), bool)
+    a[:2, :2] = True
+    b = np.zeros((4, 4), bool)
+    b[1:3, 1:3] = True
+    assert metrics.dice_coefficient(a, b) == pytest.approx(2 * 1 / 8)
+    empty = np.zeros((4, 4), bool)
+    assert metrics.dice_coefficient(empty, empty) == 1.0
+    assert metrics.dice_coefficient(a, empty) == 0.0
+    assert metrics.iou_score(empty, empty) == 1.0
+
+
+def test_dice_rejects_bad_input():
+    with pytest.raises(ValueError, match=r"same shape.*\(4, 4\).*\(4, 5\)"):
+        metrics.dice_coefficient(np.zeros((4, 4)), np.zeros((4, 5)))
+    with pytest.raises(ValueError, match="y_pred: expected a binary mask"):
+        metrics.dice_coefficient(np.zeros((2, 2)), np.full((2, 2), 0.7))
+    with pytest.raises(ValueError, match="y_true: expected finite"):
+        metrics.dice_coefficient(np.array([np.nan, 1.0]), np.array([0, 1]))
+    with pytest.raises(TypeError, match="y_true"):
+        metrics.dice_coefficient(["a", "b"], [0, 1])
+
+
+@given(masks)
+def test_hd95_zero_for_identical(a):
+    assert metrics.hausdorff_distance(a, a) == 0.0
+
+
+def test_hausdorff_known_shift_spacing_and_conventions():
+    a = np.zeros((10, 10), bool)
+    a[2:5, 2:5] = True
+    b = np.roll(a, 3, axis=1)
+    assert metrics.hausdorff_distance(a, b, percentile=100) == pytest.approx(3.0)
+    assert metrics.hausdorff_distance(a, b, percentile=100, spacing=(2.0, 0.5)) == pytest.approx(1.5)
+    empty = np.zeros_like(a)
+    assert metrics.hausdorff_distance(empty, empty) == 0.0
+    assert metrics.hausdorff_distance(a, empty) == np.inf
+    with pytest.raises(ValueError, match="spacing"):
+        metrics.hausdorff_distance(a, b, spacing=(1.0, 1.0, 1.0))
+    with pytest.raises(ValueError, match="percentile"):
+        metrics.hausdorff_distance(a, b, percentile=0)
+
+
+def test_hausdorff_matches_brute_force_on_surfaces():
+    rng = np.random.default_rng(0)
+    from scipy.ndimage import binary_erosion, gaussian_filter
+    for _ in range(5):
+        a = gaussian_filter(rng.normal(size=(20, 20)), 2) > 0.1
+        b = gaussian_filter(rng.normal(size=(20, 20)), 2) > 0.1
+        if not a.any() or not b.any():
+            continue
+        sa = np.argwhere(a & ~binary_erosion(a, border_value=0))
+        sb = np.argwhere(b & ~binary_erosion(b, border_value=0))
+        d = np.sqrt(((sa[:, None, :] - sb[None, :, :]) ** 2).sum(-1))
+        brute = max(d.min(1).max(), d.min(0).max())
+        assert metrics.hausdorff_distance(a, b, percentile=100) == pytest.approx(brute)
+
+
+# two-decimal scores: strictly monotone maps stay strictly monotone in floating point (no subnormals)
+scores = arrays(np.float64, st.integers(4, 40), elements=st.integers(-500, 500).map(lambda v: v / 100))
+
+
+@settings(max_examples=60)
+@given(scores, st.integers(0, 2**31 - 1))
+def test_auc_matches_sklearn_and_is_invariant_to_monotone_transforms(s, seed):
+    from sklearn.metrics import roc_auc_score
+
+    y = np.random.default_rng(seed).integers(0, 2, len(s))
+    if y.min() == y.max():
+        y[0], y[1] = 0, 1
+    auc = metrics.roc_auc(y, s)
+    assert auc == pytest.approx(roc_auc_score(y, s))
+    assert metrics.roc_auc(y, np.exp(s)) == pytest.approx(auc)
+    assert metrics.roc_auc(y, 3 * s - 7) == pytest.approx(auc)
+    assert metrics.roc_auc(y, -s) == pytest.approx(1 - auc)
+
+
+def test_roc_curve_matches_sklearn():
+    from sklearn.metrics import roc_curve
+
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 200)
+    s = np.round(rng.normal(size=200) + y, 1)  # ties on purpose
+    fpr, tpr, thr = metrics.roc_curve(y, s)
+    f2, t2, th2 = roc_curve(y, s, drop_intermediate=False)
+    np.testing.assert_allclose(fpr, f2)
+    np.testing.assert_allclose(tpr, t2)
+    np.testing.assert_allclose(thr[1:], th2[1:])
+
+
+def test_auc_needs_both_classes():
+    with pytest.raises(ValueError, match="both classes"):
+        metrics.roc_auc([1, 1, 1], [0.2, 0.3, 0.4])
+    with pytest.raises(ValueError, match="y_true: expected binary"):
+        metrics.roc_auc([0, 1, 2], [0.2, 0.3, 0.4])
+    with pytest.raises(ValueError, match="same shape"):
+        metrics.roc_auc([0, 1], [0.2, 0.3, 0.4])
+
+
+def test_sensitivity_specificity():
+    sens, spec = metrics.sensitivity_specificity([1, 1, 1, 0, 0], [1, 1, 0, 0, 1])
+    assert (sens, spec) == (pytest.approx(2 / 3), 0.5)
+    sens, spec = metrics.sensitivity_specificity([0, 0], [0, 1])
+    assert np.isnan(sens) and spec == 0.5
+    assert metrics.confusion_counts([1, 0, 1, 0], [1, 1, 0, 0]) == {"tp": 1, "fp": 1, "tn": 1, "fn": 1}
+    with pytest.raises(ValueError, match="y_pred: expected a binary mask"):
+        metrics.sensitivity_specificity([1, 0], [0.9, 0.1])
+
+
+def test_import_is_light():
+    import subprocess
+    import sys
+    import time
+
+    code = ("import sys, time; t = time.perf_counter(); import medlab.metrics; "
+            "print(time.perf_counter() - t); print('tensorflow' in sys.modules, 'keras' in sys.modules)")
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[1:] == ["False", "False"], "import medlab.metrics must not import TensorFlow or Keras"
+    assert float(out[0]) < 1.0
+    assert time.perf_counter() - start < 5

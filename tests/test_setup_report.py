@@ -1,0 +1,69 @@
+"""medlab.setup, medlab.assert_bar and the record channel."""
+
+import json
+
+import numpy as np
+import pytest
+
+import medlab
+
+
+def test_setup_picks_the_mode_and_seeds(monkeypatch):
+    monkeypatch.delenv("MEDLAB_MODE", raising=False)
+    cfg = medlab.setup(None, 3, smoke=dict(n=1), fast=dict(n=2), full=dict(n=3), tensorflow=False)
+    assert (cfg.mode, cfg.seed, cfg.n) == ("fast", 3, 2)
+    a = np.random.rand(3)
+    medlab.setup("fast", 3, fast=dict(n=2), tensorflow=False)
+    assert np.array_equal(a, np.random.rand(3))
+
+
+def test_setup_reads_the_environment(monkeypatch):
+    monkeypatch.setenv("MEDLAB_MODE", "full")
+    assert medlab.setup(tensorflow=False).mode == "full"
+    assert medlab.setup("smoke", tensorflow=False).mode == "smoke"  # an explicit mode wins
+
+
+def test_setup_errors(monkeypatch):
+    with pytest.raises(ValueError, match="mode: expected one of"):
+        medlab.setup("quick", tensorflow=False)
+    with pytest.raises(TypeError, match="seed"):
+        medlab.setup("fast", "0", tensorflow=False)
+    with pytest.raises(ValueError, match="no settings given for mode 'full'"):
+        medlab.setup("full", 0, fast=dict(n=1), tensorflow=False)
+    cfg = medlab.setup("fast", fast=dict(n=1), tensorflow=False)
+    with pytest.raises(AttributeError, match="epochs"):
+        cfg.epochs
+
+
+def test_setup_seeds_tensorflow():
+    import keras
+
+    medlab.setup("smoke", 5)
+    a = keras.random.normal((3,)).numpy()
+    medlab.setup("smoke", 5)
+    assert np.array_equal(a, keras.random.normal((3,)).numpy())
+
+
+def test_assert_bar_passes_fails_and_records(tmp_path, monkeypatch, capsys):
+    record = tmp_path / "r.jsonl"
+    monkeypatch.setenv("MEDLAB_RECORD", str(record))
+    bar = medlab.assert_bar("AUC", 0.97, {"fast": 0.95, "full": 0.97}, baseline=0.7, mode="fast")
+    assert bar["passed"] and "passed" in capsys.readouterr().out
+    with pytest.raises(AssertionError, match="below the bar"):
+        medlab.assert_bar("AUC", 0.90, 0.95, baseline=0.7, mode="fast")
+    with pytest.raises(AssertionError, match="does not beat the baseline"):
+        medlab.assert_bar("AUC", 0.96, 0.95, baseline=0.98, mode="full")
+    with pytest.raises(AssertionError, match="above the bar"):
+        medlab.assert_bar("MRE", 3.0, 2.0, baseline=5.0, mode="fast", higher_is_better=False)
+    assert not medlab.assert_bar("AUC", 0.5, 0.95, baseline=0.7, mode="smoke")["passed"]  # recorded only
+    assert not medlab.assert_bar("AUC", 0.5, 0.95, baseline=0.7, mode="fast", enforce=False)["passed"]
+    with pytest.raises(AssertionError, match="NaN"):
+        medlab.assert_bar("AUC", float("nan"), 0.95, baseline=0.7, mode="fast")
+    events = [json.loads(line) for line in record.read_text().splitlines()]
+    assert len(events) == 7 and events[0]["bar"]["threshold"] == 0.95 and events[0]["bar"]["enforced"]
+    assert events[4]["bar"]["enforced"] is False
+
+
+def test_record_is_silent_without_the_variable(monkeypatch, tmp_path):
+    monkeypatch.delenv("MEDLAB_RECORD", raising=False)
+    medlab.record("metric", name="x", value=1.0)  # no file, no error

@@ -1,0 +1,176 @@
+"""The workbook tooling: build, verify (on deliberately broken copies), grade, the README index."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from medlab import workbook
+
+ROOT = workbook.find_root(Path(__file__).parent)
+
+
+@pytest.fixture
+def copy(tmp_path):
+    """A copy of the workbook's notebooks in a scratch folder."""
+    for folder in ("solutions", "notebooks"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    (tmp_path / "medlab").mkdir()
+    return tmp_path
+
+
+def _first_exercise(root):
+    return sorted((root / "notebooks").glob("*.ipynb"))[0]
+
+
+def test_the_committed_workbook_verifies():
+    assert workbook.verify(ROOT) == []
+    assert len(workbook.solution_paths(ROOT)) >= 2
+
+
+def test_cli_verify_passes_and_fails(copy):
+    ok = subprocess.run([sys.executable, "-m", "medlab", "verify"], cwd=copy, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    path = _first_exercise(copy)
+    path.write_text(path.read_text().replace("YOUR ANSWER HERE", "my own answer", 1))
+    bad = subprocess.run([sys.executable, "-m", "medlab", "verify"], cwd=copy, capture_output=True, text=True)
+    assert bad.returncode == 1 and "differs from a fresh build" in bad.stdout
+
+
+def test_verify_catches_stored_outputs(copy):
+    path = copy / "solutions" / sorted(p.name for p in (copy / "solutions").glob("*.ipynb"))[0]
+    nb = nbformat.read(path, 4)
+    code = next(c for c in nb.cells if c.cell_type == "code")
+    code.execution_count = 3
+    code.outputs = [nbformat.v4.new_output("stream", text="hello")]
+    nbformat.write(nb, path)
+    assert any("stores outputs" in p for p in workbook.verify(copy))
+
+
+def test_verify_catches_a_leaked_solution(copy):
+    sol = workbook.solution_paths(copy)[0]
+    inside, outside = workbook.solution_regions(nbformat.read(sol, 4))
+    secret = sorted(s for s in inside - outside if len(s) >= 12)[0]
+    ex = copy / "notebooks" / sol.name
+    nb = nbformat.read(ex, 4)
+    nb.cells[-1].source += "\n" + secret
+    nbformat.write(nb, ex)
+    problems = workbook.verify(copy)
+    assert any("leaks into the exercise" in p for p in problems)
+
+
+def test_verify_catches_anatomy_problems(copy):
+    sol = workbook.solution_paths(copy)[0]
+    nb = nbformat.read(sol, 4)
+    for cell in nb.cells:
+        cell.metadata["tags"] = []
+    nb.cells[0].source = "# A notebook without the bank's question"
+    nbformat.write(nb, sol)
+    problems = " | ".join(workbook.verify(copy))
+    assert "exactly one cell tagged 'parameters', found 0" in problems
+    assert "does not quote the bank's question" in problems
+    assert "must start with" in problems
+
+
+def test_verify_catches_missing_and_orphan_exercises(copy):
+    ex = _first_exercise(copy)
+    shutil.move(ex, copy / "notebooks" / "31_orphan.ipynb")
+    problems = " | ".join(workbook.verify(copy))
+    assert "is missing" in problems and "31_orphan.ipynb: no solutions" in problems
+
+
+def test_make_exercise_replaces_regions():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("def f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\n"),
+        nbformat.v4.new_markdown_cell("Answer:\n### BEGIN SOLUTION\nsecret words\n### END SOLUTION"),
+        nbformat.v4.new_code_cell("check(f)\n### BEGIN HIDDEN TESTS\nassert f(1) == 2\n### END HIDDEN TESTS"),
+    ]
+    ex = workbook.make_exercise(nb)
+    assert ex.cells[0].source == "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n"
+    assert ex.cells[1].source == "Answer:\nYOUR ANSWER HERE"
+    assert ex.cells[2].source == "check(f)"
+    assert nb.cells[0].source.count("return x + 1") == 1  # the input is untouched
+    ids = [c["id"] for c in ex.cells]
+    assert len(set(ids)) == 3 and all(i.startswith("ex-") for i in ids)
+    assert workbook.make_exercise(nb).cells[0]["id"] == ids[0]  # deterministic
+
+
+@pytest.mark.parametrize("source, match", [
+    ("### BEGIN SOLUTION\nx = 1", "never closed"),
+    ("x = 1\n### END SOLUTION", "without"),
+    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "inside an open region"),
+])
+def test_make_exercise_rejects_broken_markers(source, match):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source)]
+    with pytest.raises(ValueError, match=match):
+        workbook.make_exercise(nb, where="x.ipynb")
+
+
+def test_build_never_loses_a_students_work(copy):
+    ex = _first_exercise(copy)
+    assert workbook.build(copy) == []  # up to date: nothing written
+    nb = nbformat.read(ex, 4)
+    nb.cells[1].source = "My own answer, typed in class."
+    nbformat.write(nb, ex)
+    written = workbook.build(copy)
+    assert ex in written
+    backup = ex.with_name(ex.name + ".bak")
+    assert "My own answer" in backup.read_text()
+    assert workbook.verify(copy) == []
+    # an exercise that was only regenerated (not edited) is replaced without a backup
+    sol = copy / "solutions" / ex.name
+    nb = nbformat.read(sol, 4)
+    nb.cells[-1].source += "\n- one more reference."
+    nbformat.write(nb, sol)
+    assert workbook.build(copy) == [ex]
+    assert not ex.with_name(ex.name + ".bak1").exists()
+
+
+def test_grade_reports_each_exercise_and_leaves_the_file_alone(tmp_path):
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "medlab").mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell("MODE = None", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("import numpy as np\nfrom medlab.check import q01, q02"),
+        nbformat.v4.new_code_cell("def dice_coefficient(a, b):\n    return 0.5\n"
+                                  "dice_coefficient = q02.dice_coefficient(dice_coefficient)"),
+        nbformat.v4.new_code_cell("def normalize_intensity(x):\n    raise NotImplementedError()\n"
+                                  "normalize_intensity = q01.normalize_intensity(normalize_intensity)"),
+    ]
+    student = tmp_path / "student.ipynb"
+    nbformat.write(nb, student)
+    before = student.read_bytes()
+    rec = workbook.grade(student, mode="smoke", root=tmp_path)
+    assert rec["checks"] == {"dice_coefficient": "failed", "normalize_intensity": "fallback"}
+    assert student.read_bytes() == before
+    assert (tmp_path / "build" / "graded").is_dir()
+
+
+def test_readme_index_has_thirty_rows_and_working_links():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert workbook.INDEX_START in text and workbook.INDEX_END in text
+    rows = re.findall(r"^\| (\d\d) \|", text, re.M)
+    assert rows == [f"{n:02d}" for n in range(1, 31)]
+    for link in re.findall(r"\]\(((?:notebooks|solutions)/[^)]+)\)", text):
+        assert (ROOT / link).exists(), link
+    for sol in workbook.solution_paths(ROOT):
+        assert f"(solutions/{sol.name})" in text, f"README does not link {sol.name}"
+
+
+def test_report_table_format():
+    rec = {"notebook": "01_x", "kind": "solution", "mode": "fast", "seconds": 61.0, "peak_rss_mb": 900,
+           "bar": {"name": "AUC", "value": 0.97, "threshold": 0.95, "baseline": 0.7, "passed": True}}
+    table = workbook.format_table([rec, {**rec, "kind": "exercise", "bar": None,
+                                         "checks": {"a": "fallback", "b": "fallback"}}])
+    assert "AUC 0.970 (>= 0.95; baseline 0.700) ok" in table and " !" in table
+    assert "checks: 2 fallback" in table
+    json.dumps(rec)
