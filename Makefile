@@ -17,6 +17,7 @@ Q ?= 01
 MODE ?= fast
 WORKERS ?= 2
 LAB_ARGS ?=
+ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PIP_QUIET = 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
 .PHONY: lab test run build verify index clean
@@ -38,7 +39,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 lab: $(STAMP)
 	@$(BIN)/python -m ipykernel install --user --name medlab --display-name "Python (medlab)" >/dev/null
-	$(BIN)/jupyter lab --notebook-dir=. $(LAB_ARGS)
+	$(BIN)/jupyter lab --notebook-dir=. $(ROOT_FLAG) $(LAB_ARGS)
 
 test: $(STAMP)
 	$(BIN)/ruff check medlab tests solutions notebooks

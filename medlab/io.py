@@ -61,7 +61,8 @@ def load_medmnist(path, *, binary=True):
         if images.ndim == 4 and images.shape[-1] == 3:
             images = images @ np.array([0.299, 0.587, 0.114], np.float32)
         if images.ndim != 3:
-            raise ValueError(f"{split}_images: expected (N, H, W) or (N, H, W, 3), got shape {archive[f'{split}_images'].shape}")
+            shape = archive[f"{split}_images"].shape
+            raise ValueError(f"{split}_images: expected (N, H, W) or (N, H, W, 3), got shape {shape}")
         if images.max() > 1.0:
             images = images / 255.0
         labels = labels.reshape(len(labels), -1)

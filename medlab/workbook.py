@@ -525,7 +525,8 @@ def render_index(root=None):
                 bar = r["bar"]
                 op = "≥" if bar.get("higher_is_better", True) else "≤"
                 secs = f"{r['seconds']:.0f} s"
-                reached = f"{bar['name']} {bar['value']:.3f} ({op} {bar['threshold']:g}; baseline {bar['baseline']:.3f})"
+                reached = (f"{bar['name']} {bar['value']:.3f} ({op} {bar['threshold']:g}; "
+                           f"baseline {bar['baseline']:.3f})")
             else:
                 secs, reached = "not measured", "not measured"
         else:

@@ -19,7 +19,8 @@ def _make_class(path):
     def test_fast_mode(self):
         rec = workbook.execute(path, mode="fast", kind="solution", root=ROOT)
         workbook.save_record(rec, ROOT, collect=False)
-        assert rec["error"] is None, f"{path.name} failed in fast mode (executed copy: {rec['executed']}):\n{rec['error']}"
+        where = f"{path.name} failed in fast mode (executed copy: {rec['executed']})"
+        assert rec["error"] is None, f"{where}:\n{rec['error']}"
         bar = rec["bar"]
         assert bar is not None, f"{path.name} never called medlab.assert_bar: every solution asserts its bar"
         assert bar["passed"], f"{path.name}: bar not met: {bar}"

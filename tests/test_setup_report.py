@@ -32,7 +32,7 @@ def test_setup_errors(monkeypatch):
         medlab.setup("full", 0, fast=dict(n=1), tensorflow=False)
     cfg = medlab.setup("fast", fast=dict(n=1), tensorflow=False)
     with pytest.raises(AttributeError, match="epochs"):
-        cfg.epochs
+        _ = cfg.epochs
 
 
 def test_setup_seeds_tensorflow():
