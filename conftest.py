@@ -21,7 +21,7 @@ from medlab import workbook
 settings.register_profile("medlab", deadline=None, max_examples=50)
 settings.load_profile("medlab")
 
-ROOT = workbook.find_root(Path(__file__).parent)
+ROOT = workbook.find_root(Path(__file__).parent)  # this file sits at the repository root
 os.environ["MEDLAB_MODE"] = "smoke"  # exercises run in smoke mode; solutions get MODE explicitly
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
