@@ -18,7 +18,7 @@ if "ipykernel" in sys.modules:  # in a notebook: keep TensorFlow's C++ log lines
 __version__ = "0.1.0"
 __all__ = ["setup", "Settings", "assert_bar", "record", "__version__"]
 
-_SUBMODULES = {"augment", "check", "data", "explain", "io", "losses", "metrics", "models",
+_SUBMODULES = {"anomaly", "augment", "check", "data", "explain", "gan", "io", "losses", "metrics", "models",
                "preprocess", "report", "viz", "workbook"}
 
 

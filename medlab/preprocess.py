@@ -76,3 +76,52 @@ def window_hu(hu, level=40.0, width=400.0):
     check_range(width, "width", 0.0, lo_open=True)
     lo = level - width / 2
     return np.clip((x - lo) / width, 0.0, 1.0).astype(np.float32)
+
+
+# ---------------------------------------------------------------- robust scaling (notebook 03)
+
+def scale_to_median(images, *, mask=None, eps=1e-6):
+    """Divide each image by the median of its pixels (inside ``mask``): typical tissue becomes 1.
+
+    Unlike a z-score, the median hardly moves when a lesion is present, so a lesion does not
+    rescale the rest of the image; and zero (air in MRI) stays zero. Use it when differences from
+    normal must stay comparable between images, as in anomaly detection.
+
+    Parameters
+    ----------
+    images : array-like, shape (N, H, W) or (N, H, W, C)
+    mask : array-like of bool, same shape as ``images`` or (N, H, W), optional
+        Take the median inside the mask only (e.g. the body, not the air around it).
+    eps : float
+        Guards against a zero median.
+
+    Returns
+    -------
+    numpy.ndarray of float32, same shape
+
+    Examples
+    --------
+    >>> x = np.array([[[1.0, 2.0, 2.0, 90.0]], [[10.0, 20.0, 20.0, 30.0]]])
+    >>> scale_to_median(x).round(3).tolist()
+    [[[0.5, 1.0, 1.0, 45.0]], [[0.5, 1.0, 1.0, 1.5]]]
+    """
+    x = as_array(images, "images", ndim=(3, 4)).astype(np.float32)
+    check_range(eps, "eps", 0.0, lo_open=True)
+    if mask is None:
+        m = np.ones(x.shape, bool)
+    else:
+        m = as_binary(mask, "mask")
+        if m.shape == x.shape[:3] and x.ndim == 4:
+            m = np.broadcast_to(m[..., None], x.shape)
+        if m.shape != x.shape:
+            raise ValueError(f"images and mask must have the same shape, got {x.shape} and {m.shape}")
+    flat_x, flat_m = x.reshape(len(x), -1), m.reshape(len(m), -1)
+    empty = np.flatnonzero(~flat_m.any(axis=1))
+    if empty.size:
+        raise ValueError(f"mask: the masks of images {empty[:10].tolist()} are empty")
+    med = np.array([np.median(xi[mi]) for xi, mi in zip(flat_x, flat_m)], np.float32)
+    shape = (len(x),) + (1,) * (x.ndim - 1)
+    return (x / (np.abs(med).reshape(shape) + eps)).astype(np.float32)
+
+
+__all__ += ["scale_to_median"]

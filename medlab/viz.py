@@ -180,3 +180,192 @@ def results_table(rows, *, digits=3):
     except ImportError:  # pragma: no cover
         return text
     return Markdown(text)
+
+
+def show_heatmaps(images, heatmaps, masks=None, *, titles=None, ncols=6, size=2.0, alpha=0.45, cmap="jet",
+                  mark_peak=True, suptitle=None):
+    """Overlay heatmaps (Grad-CAM, attributions, anomaly maps) on images, with the lesion outline.
+
+    Each heatmap is clipped at 0 (only evidence *for* the class is coloured) and scaled to its own
+    maximum, so panels show where a map points, not how strongly. The map's maximum, the point
+    the pointing game scores, is marked with a white cross.
+
+    Parameters
+    ----------
+    images : array-like, shape (N, H, W) or (N, H, W, 1)
+    heatmaps : array-like, shape (N, H, W)
+    masks : array-like, shape (N, H, W), optional
+        Ground-truth outlines, drawn in green.
+    titles : sequence of str, optional
+    ncols : int
+    size : float
+        Inches per panel.
+    alpha : float
+        Opacity of the heatmap.
+    cmap : str
+    mark_peak : bool
+    suptitle : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = show_heatmaps(np.zeros((2, 8, 8)), np.random.default_rng(0).random((2, 8, 8)), titles=["a", "b"])
+    """
+    import matplotlib.pyplot as plt
+
+    imgs = as_array(images, "images", ndim=(3, 4))
+    heat = as_array(heatmaps, "heatmaps", ndim=3).astype(float)
+    n = len(imgs)
+    if n == 0:
+        raise ValueError("images: expected at least one image, got none")
+    if heat.shape != _squeeze(imgs[0]).shape[:2] and heat.shape[1:] != _squeeze(imgs[0]).shape:
+        raise ValueError(f"heatmaps: expected shape (N, H, W) matching the images {imgs.shape}, got {heat.shape}")
+    if len(heat) != n:
+        raise ValueError(f"images and heatmaps must have the same length, got {n} and {len(heat)}")
+    if masks is not None and len(masks) != n:
+        raise ValueError(f"images and masks must have the same length, got {n} and {len(masks)}")
+    if titles is not None and len(titles) != n:
+        raise ValueError(f"titles: expected {n} titles, got {len(titles)}")
+    ncols = max(1, min(ncols, n))
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + 0.3) * nrows + (0.4 if suptitle else 0)),
+                             squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i >= n:
+            continue
+        ax.imshow(_squeeze(imgs[i]), cmap="gray")
+        h = np.clip(heat[i], 0, None)
+        top = h.max()
+        ax.imshow(h / top if top > 0 else h, cmap=cmap, alpha=alpha, vmin=0, vmax=1)
+        if masks is not None and np.any(masks[i]):
+            ax.contour(_squeeze(masks[i]), levels=[0.5], colors="lime", linewidths=1.0)
+        if mark_peak and top > 0:
+            r, c = np.unravel_index(np.argmax(heat[i]), heat[i].shape)
+            ax.plot([c], [r], marker="+", color="white", ms=10, mew=2)
+        if titles is not None:
+            ax.set_title(str(titles[i]), fontsize=9)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+__all__ += ["show_heatmaps"]
+
+
+# ---------------------------------------------------------------- reliability and predictive values (notebook 05)
+
+def plot_reliability(y_true, probs, *, n_bins=10, strategy="uniform", title="Reliability diagram"):
+    """Reliability diagram: observed frequency against predicted probability, with a histogram.
+
+    Top: one curve per model from ``metrics.calibration_curve`` (marker area ~ cases in the bin),
+    the diagonal of perfect calibration and each model's Brier score in the legend. Bottom: how
+    the predictions are spread over [0, 1] (a calibration curve says little where few cases are).
+
+    Parameters
+    ----------
+    y_true : array-like of {0, 1}, shape (N,)
+    probs : dict of name -> array-like of shape (N,), or a single array-like
+        Predicted probabilities in [0, 1].
+    n_bins : int
+    strategy : {"uniform", "quantile"}
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = plot_reliability([0, 0, 1, 1], {"model": [0.1, 0.3, 0.7, 0.9]}, n_bins=2)
+    """
+    import matplotlib.pyplot as plt
+
+    from .metrics import brier_score, calibration_curve
+
+    if not isinstance(probs, dict):
+        probs = {"model": probs}
+    if not probs:
+        raise ValueError("probs: expected at least one model's probabilities, got an empty dict")
+    fig, (ax, hist_ax) = plt.subplots(2, 1, figsize=(4.4, 5.0), sharex=True,
+                                      gridspec_kw={"height_ratios": [3, 1]})
+    ax.plot([0, 1], [0, 1], ":", color="gray", lw=1, label="perfectly calibrated")
+    for name, p in probs.items():
+        prob_true, prob_pred, counts = calibration_curve(y_true, p, n_bins, strategy, return_counts=True)
+        line, = ax.plot(prob_pred, prob_true, "-", lw=1.2,
+                        label=f"{name} (Brier {brier_score(y_true, p):.3f})")
+        ax.scatter(prob_pred, prob_true, s=12 + 120 * counts / counts.max(), color=line.get_color(), zorder=3)
+        hist_ax.hist(np.asarray(p, float), bins=np.linspace(0, 1, 21), histtype="step", color=line.get_color())
+    ax.set_ylabel("observed frequency of disease")
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title(f"{title} ({strategy} bins)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8)
+    hist_ax.set_yscale("log")
+    hist_ax.set_xlabel("predicted probability")
+    hist_ax.set_ylabel("cases")
+    fig.tight_layout()
+    return fig
+
+
+def plot_predictive_values(sensitivity, specificity, *, prevalences=None, marks=None, ax=None,
+                           title="Predictive values against prevalence"):
+    """PPV and NPV of one operating point as the prevalence changes (log axis), with marked settings.
+
+    Parameters
+    ----------
+    sensitivity, specificity : float in [0, 1]
+        The operating point, e.g. measured on the test set at the chosen threshold.
+    prevalences : array-like in (0, 1), optional
+        The x axis; default: 200 values from 0.1 % to 70 %.
+    marks : dict of name -> prevalence, optional
+        Settings to mark with their PPV, e.g. ``{"screening": 0.01, "clinic": 0.3}``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = plot_predictive_values(0.9, 0.95, marks={"screening": 0.01})
+    """
+    import matplotlib.pyplot as plt
+
+    from .metrics import ppv_npv
+
+    pis = np.geomspace(1e-3, 0.7, 200) if prevalences is None else as_array(prevalences, "prevalences", ndim=1)
+    if pis.size == 0 or pis.min() <= 0 or pis.max() >= 1:
+        raise ValueError("prevalences: expected values strictly between 0 and 1")
+    ppv, npv = ppv_npv(sensitivity, specificity, pis)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.6, 3.6))
+    else:
+        fig = ax.figure
+    ax.plot(pis, ppv, lw=2, label="PPV: P(disease | flagged)")
+    ax.plot(pis, npv, lw=2, label="NPV: P(no disease | cleared)")
+    for name, pi in (marks or {}).items():
+        p_pos, p_neg = ppv_npv(sensitivity, specificity, pi)
+        ax.axvline(pi, color="gray", ls="--", lw=1)
+        ax.plot([pi, pi], [p_pos, p_neg], "ko", ms=4)
+        low = pi < 0.1  # labels of high prevalences go left of their line and below the point
+        ax.annotate(f"{name} ({pi:.0%})\nPPV {p_pos:.3f}\nNPV {p_neg:.4f}", (pi, p_pos),
+                    textcoords="offset points", xytext=(6, 10) if low else (-6, -10),
+                    ha="left" if low else "right", va="bottom" if low else "top", fontsize=8,
+                    bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.85))
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:g} %"))
+    ax.set_xlabel("prevalence (log scale)")
+    ax.set_ylabel("predictive value")
+    ax.set_ylim(0, 1.05)
+    ax.set_title(f"{title}\n(sensitivity {sensitivity:.2f}, specificity {specificity:.2f})", fontsize=10)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(loc="center left", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+__all__ += ["plot_reliability", "plot_predictive_values"]

@@ -1,0 +1,161 @@
+"""Checkers of notebook 04: the reference passes, the stub falls back, wrong answers are rejected."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from medlab import gan, metrics
+from medlab.check import q04
+
+
+def stub(*args, **kwargs):
+    raise NotImplementedError()
+
+
+# ---------------------------------------------------------------- psnr
+
+def test_psnr_reference_passes(capsys):
+    assert q04.psnr(metrics.psnr) is metrics.psnr
+    assert "✓" in capsys.readouterr().out
+
+
+def test_psnr_stub_falls_back(capsys):
+    assert q04.psnr(stub) is metrics.psnr
+    assert "not written yet" in capsys.readouterr().out
+
+
+def test_psnr_student_style_passes():
+    def psnr(reference, image, data_range):
+        mse = np.mean((np.asarray(reference, float) - np.asarray(image, float)) ** 2)
+        return np.inf if mse == 0 else 10 * np.log10(data_range**2 / mse)
+
+    assert q04.psnr(psnr) is psnr
+
+
+def _image_max(reference, image, data_range):  # data_range taken from the image
+    mse = np.mean((np.asarray(reference, float) - np.asarray(image, float)) ** 2)
+    with np.errstate(divide="ignore"):
+        return 10 * np.log10(np.max(reference) ** 2 / mse)
+
+
+def _no_float(reference, image, data_range):  # uint8 wraps around
+    with np.errstate(divide="ignore"):
+        mse = np.mean((reference - image) ** 2)
+        return 10 * np.log10(data_range**2 / mse)
+
+
+def _forgot_square(reference, image, data_range):  # range not squared
+    mse = np.mean((np.asarray(reference, float) - np.asarray(image, float)) ** 2)
+    return 10 * np.log10(data_range / mse)
+
+
+def _sum_not_mean(reference, image, data_range):
+    sse = np.sum((np.asarray(reference, float) - np.asarray(image, float)) ** 2)
+    return 10 * np.log10(data_range**2 / sse)
+
+
+def _nan_for_identical(reference, image, data_range):
+    mse = np.mean((np.asarray(reference, float) - np.asarray(image, float)) ** 2)
+    return float("nan") if mse == 0 else 10 * np.log10(data_range**2 / mse)
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (_image_max, "known values|data_range"),
+    (_no_float, "uint8"),
+    (_forgot_square, "known values"),
+    (_sum_not_mean, "known values"),
+    (_nan_for_identical, "identical"),
+])
+def test_psnr_wrong_answers_rejected(wrong, message):
+    with pytest.raises(AssertionError, match=message):
+        q04.psnr(wrong)
+
+
+def test_checker_rejects_non_callable():
+    with pytest.raises(TypeError, match="student_fn"):
+        q04.psnr("psnr")
+
+
+# ---------------------------------------------------------------- gan_train_step
+
+BCE = keras.losses.BinaryCrossentropy(from_logits=True)
+
+
+def test_gan_step_reference_passes(capsys):
+    assert q04.gan_train_step(gan.gan_train_step) is gan.gan_train_step
+    assert "✓" in capsys.readouterr().out
+
+
+def test_gan_step_stub_falls_back(capsys):
+    assert q04.gan_train_step(stub) is q04._reference_gan_step
+    assert "not written yet" in capsys.readouterr().out
+
+
+def _step(loss_fn, *, update_d=True, one_tape=False):
+    """Build a training step from a function computing the four losses from the forward pass."""
+
+    def step(generator, discriminator, g_optimizer, d_optimizer, noisy, clean, l1_weight=100.0):
+        with tf.GradientTape(persistent=True) as tape:
+            denoised = generator(noisy, training=True)
+            real = discriminator([noisy, clean], training=True)
+            fake = discriminator([noisy, denoised], training=True)
+            d_loss, g_adv, g_l1 = loss_fn(real, fake, clean, denoised)
+            g_loss = g_adv + l1_weight * g_l1
+            total = d_loss + g_loss
+        g_vars, d_vars = generator.trainable_variables, discriminator.trainable_variables
+        g_optimizer.apply_gradients(zip(tape.gradient(total if one_tape else g_loss, g_vars), g_vars))
+        if update_d:
+            d_optimizer.apply_gradients(zip(tape.gradient(total if one_tape else d_loss, d_vars), d_vars))
+        return {"d_loss": d_loss, "g_loss": g_loss, "g_adv": g_adv, "g_l1": g_l1}
+
+    return step
+
+
+def _right(real, fake, clean, denoised):
+    d = BCE(tf.ones_like(real), real) + BCE(tf.zeros_like(fake), fake)  # the sum form is accepted too
+    return d, BCE(tf.ones_like(fake), fake), tf.reduce_mean(tf.abs(clean - denoised))
+
+
+def _generator_labels_fakes_as_fake(real, fake, clean, denoised):
+    d, _, l1 = _right(real, fake, clean, denoised)
+    return d, -BCE(tf.zeros_like(fake), fake), l1  # the saturating minimax form
+
+
+def _probabilities_as_logits(real, fake, clean, denoised):
+    bce = keras.losses.BinaryCrossentropy()  # from_logits forgotten: logits read as probabilities
+    d = bce(tf.ones_like(real), real) + bce(tf.zeros_like(fake), fake)
+    return d, bce(tf.ones_like(fake), fake), tf.reduce_mean(tf.abs(clean - denoised))
+
+
+def _l2_instead_of_l1(real, fake, clean, denoised):
+    d, adv, _ = _right(real, fake, clean, denoised)
+    return d, adv, tf.reduce_mean(tf.square(clean - denoised))
+
+
+def _no_l1_weight(generator, discriminator, g_optimizer, d_optimizer, noisy, clean, l1_weight=100.0):
+    return _step(_right)(generator, discriminator, g_optimizer, d_optimizer, noisy, clean, l1_weight=1.0)
+
+
+def _returns_floats(generator, discriminator, g_optimizer, d_optimizer, noisy, clean, l1_weight=100.0):
+    out = _step(_right)(generator, discriminator, g_optimizer, d_optimizer, noisy, clean, l1_weight=l1_weight)
+    return {k: float(v.numpy()) for k, v in out.items()}  # breaks inside tf.function
+
+
+def test_gan_step_sum_form_passes():
+    fn = _step(_right)
+    assert q04.gan_train_step(fn) is fn
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (_step(_generator_labels_fakes_as_fake), "g_adv"),
+    (_step(_probabilities_as_logits), "d_loss|from_logits"),
+    (_step(_l2_instead_of_l1), "g_l1"),
+    (_no_l1_weight, "g_loss"),
+    (_step(_right, update_d=False), "discriminator's weights did not change"),
+    (_step(_right, one_tape=True), "discriminator's update|generator's update"),
+    (_returns_floats, "tf.function"),
+])
+def test_gan_step_wrong_answers_rejected(wrong, message):
+    with pytest.raises(AssertionError, match=message):
+        q04.gan_train_step(wrong)

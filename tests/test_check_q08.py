@@ -1,0 +1,136 @@
+"""Checkers of notebook 08: the reference passes, the stub falls back, wrong answers are rejected."""
+
+import keras
+import pytest
+import tensorflow as tf
+
+from medlab.check import q08
+
+
+def stub(*args, **kwargs):
+    raise NotImplementedError()
+
+
+# ---------------------------------------------------------------- build_augmentation
+
+def test_augmentation_reference_passes(capsys):
+    assert q08.build_augmentation(q08._reference_build_augmentation) is q08._reference_build_augmentation
+    assert "✓" in capsys.readouterr().out
+
+
+def test_augmentation_stub_falls_back(capsys):
+    assert q08.build_augmentation(stub) is q08._reference_build_augmentation
+    assert "not written yet" in capsys.readouterr().out
+
+
+def _blind_flip(seed=None):  # the bank's horizontal_flip=True
+    return keras.layers.Pipeline([keras.layers.RandomFlip("horizontal", seed=seed),
+                                  keras.layers.RandomRotation(0.03, seed=seed)])
+
+
+def _any_angle(seed=None):  # rotations up to +-180 degrees turn the anatomy upside down
+    return keras.layers.Pipeline([keras.layers.RandomRotation(0.5, seed=seed)])
+
+
+def _nothing_random(seed=None):
+    return keras.layers.Pipeline([keras.layers.Rescaling(1.0)])
+
+
+def _noise_always_on(seed=None):
+    def aug(x, training=None):
+        return x + tf.random.normal(tf.shape(x), stddev=0.3, seed=seed)
+    return aug
+
+
+def _contrast_default_range(seed=None):  # clips every negative z-score to 0
+    return keras.layers.Pipeline([keras.layers.RandomRotation(0.03, seed=seed),
+                                  keras.layers.RandomContrast(0.2, seed=seed)])
+
+
+def _too_strong(seed=None):  # noise twice the signal's standard deviation buries small lesions
+    rotate = keras.layers.RandomRotation(0.03, seed=seed)
+
+    def aug(x, training=False):
+        x = rotate(x, training=training)
+        return x + 2.0 * tf.random.normal(tf.shape(x), seed=seed) if training else x
+    return aug
+
+
+def _cast_to_uint8(seed=None):
+    rotate = keras.layers.RandomRotation(0.03, seed=seed)
+    return lambda x, training=True: tf.cast(rotate(x, training=training) * 50 + 128, tf.uint8)
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (_blind_flip, "left-right"),
+    (_any_angle, "left-right|top-bottom"),
+    (_nothing_random, "changed"),
+    (_noise_always_on, "unchanged"),
+    (_contrast_default_range, "clipped"),
+    (_too_strong, "resemble"),
+    (_cast_to_uint8, "float32"),
+])
+def test_augmentation_wrong_answers_rejected(wrong, message):
+    with pytest.raises(AssertionError, match=message):
+        q08.build_augmentation(wrong)
+
+
+# ---------------------------------------------------------------- make_train_dataset
+
+def test_dataset_reference_passes():
+    assert q08.make_train_dataset(q08._reference_make_train_dataset) is q08._reference_make_train_dataset
+
+
+def test_dataset_stub_falls_back():
+    assert q08.make_train_dataset(stub) is q08._reference_make_train_dataset
+
+
+def _cache_after_map(images, labels, augment, *, batch_size=16, seed=0):
+    ds = tf.data.Dataset.from_tensor_slices((images, labels)).shuffle(len(images), seed=seed).batch(batch_size)
+    return ds.map(lambda x, y: (augment(x, training=True), y)).cache().prefetch(1)
+
+
+def _no_training_flag(images, labels, augment, *, batch_size=16, seed=0):
+    ds = tf.data.Dataset.from_tensor_slices((images, labels)).cache().shuffle(len(images), seed=seed)
+    return ds.batch(batch_size).map(lambda x, y: (augment(x), y)).prefetch(1)
+
+
+def _shuffled_apart(images, labels, augment, *, batch_size=16, seed=0):
+    xs = tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=seed)
+    ys = tf.data.Dataset.from_tensor_slices(labels).shuffle(len(images), seed=seed + 1)
+    ds = tf.data.Dataset.zip((xs, ys)).batch(batch_size)
+    return ds.map(lambda x, y: (augment(x, training=True), y))
+
+
+def _not_shuffled(images, labels, augment, *, batch_size=16, seed=0):
+    ds = tf.data.Dataset.from_tensor_slices((images, labels)).cache().batch(batch_size)
+    return ds.map(lambda x, y: (augment(x, training=True), y))
+
+
+def _same_order_every_epoch(images, labels, augment, *, batch_size=16, seed=0):
+    ds = tf.data.Dataset.from_tensor_slices((images, labels)).cache()
+    ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=False).batch(batch_size)
+    return ds.map(lambda x, y: (augment(x, training=True), y))
+
+
+def _unbatched(images, labels, augment, *, batch_size=16, seed=0):
+    ds = tf.data.Dataset.from_tensor_slices((images, labels)).cache().shuffle(len(images), seed=seed)
+    return ds.map(lambda x, y: (augment(x, training=True), y))
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (_cache_after_map, "identical in two epochs"),
+    (_no_training_flag, "training=True"),
+    (_shuffled_apart, "labels no longer belong"),
+    (_not_shuffled, "original order"),
+    (_same_order_every_epoch, "same order"),
+    (_unbatched, "batch"),
+])
+def test_dataset_wrong_answers_rejected(wrong, message):
+    with pytest.raises(AssertionError, match=message):
+        q08.make_train_dataset(wrong)
+
+
+def test_checker_rejects_non_callable():
+    with pytest.raises(TypeError, match="student_fn"):
+        q08.make_train_dataset("not a function")

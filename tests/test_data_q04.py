@@ -1,0 +1,110 @@
+"""Low-dose CT simulation of notebook 04: noise level, texture, shapes, counterfactual twins."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.ndimage import binary_dilation
+
+from medlab import data
+
+
+@settings(max_examples=15, deadline=None)
+@given(dose=st.floats(0.05, 1.0), full=st.floats(1.0, 30.0))
+def test_noise_std_scales_like_one_over_sqrt_dose(dose, full):
+    noisy = data.simulate_low_dose(np.zeros((64, 32, 32)), dose, full_dose_noise=full, seed=0)
+    assert noisy.std() == pytest.approx(full / np.sqrt(dose), rel=0.03)
+    assert abs(noisy.mean()) < 0.05 * full / np.sqrt(dose)
+
+
+def test_quarter_dose_doubles_the_noise():
+    zeros = np.zeros((100, 32, 32))
+    full = data.simulate_low_dose(zeros, 1.0, full_dose_noise=10.0, seed=1).std()
+    quarter = data.simulate_low_dose(zeros, 0.25, full_dose_noise=10.0, seed=1).std()
+    assert quarter / full == pytest.approx(2.0, rel=1e-6)
+
+
+def _lag1(noise):
+    return float(np.mean(noise[:, :, 1:] * noise[:, :, :-1]) / noise.var())
+
+
+def test_ct_texture_is_correlated_and_white_is_not():
+    zeros = np.zeros((100, 32, 32))
+    ct = data.simulate_low_dose(zeros, 0.5, texture="ct", seed=0)
+    white = data.simulate_low_dose(zeros, 0.5, texture="white", seed=0)
+    assert abs(_lag1(white)) < 0.03
+    assert _lag1(ct) > 0.2
+    assert ct.std() == pytest.approx(white.std(), rel=0.03)  # same variance, different spectrum
+
+
+def test_ct_noise_has_no_power_at_zero_frequency():
+    noise = data.simulate_low_dose(np.zeros((20, 32, 32)), 0.25, seed=0)
+    np.testing.assert_allclose(noise.mean(axis=(1, 2)), 0, atol=1e-3)  # the ramp filter removes the DC term
+
+
+@pytest.mark.parametrize("shape", [(16, 16), (3, 16, 16), (3, 16, 16, 1)])
+def test_shapes_kept(shape):
+    out = data.simulate_low_dose(np.full(shape, 40.0), seed=0)
+    assert out.shape == shape and out.dtype == np.float32
+
+
+def test_deterministic_from_seed():
+    x = np.zeros((2, 16, 16, 1))
+    np.testing.assert_array_equal(data.simulate_low_dose(x, seed=3), data.simulate_low_dose(x, seed=3))
+    assert not np.array_equal(data.simulate_low_dose(x, seed=3), data.simulate_low_dose(x, seed=4))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(dose=0.0), "dose"), (dict(dose=1.5), "dose"), (dict(full_dose_noise=-1.0), "full_dose_noise"),
+    (dict(texture="pink"), "texture"),
+])
+def test_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        data.simulate_low_dose(np.zeros((8, 8)), **kwargs)
+
+
+def test_bad_images():
+    with pytest.raises(ValueError, match="images"):
+        data.simulate_low_dose(np.zeros((2, 8, 8, 3)))
+    with pytest.raises(ValueError, match="images"):
+        data.simulate_low_dose(np.zeros(8))
+    with pytest.raises(TypeError, match="images"):
+        data.simulate_low_dose("ct")
+
+
+# ---------------------------------------------------------------- make_lowdose_pairs
+
+def test_pairs_fields_and_units():
+    pairs = data.make_lowdose_pairs(3, 2, size=32, dose=0.25, full_dose_noise=10.0, seed=0)
+    assert pairs["images"].shape == pairs["clean"].shape == (6, 32, 32, 1)
+    assert pairs["noise_std"] == 20.0
+    assert pairs["clean"].min() == pytest.approx(-1000.0)  # air, in HU
+    assert 15 < np.std(pairs["images"] - pairs["clean"]) < 25
+    for key in ("masks", "labels", "patient_ids", "body_masks", "lesions"):
+        assert len(pairs[key]) == 6
+    subset = data.take(pairs, [0, 5])
+    assert subset["clean"].shape == (2, 32, 32, 1)
+
+
+def test_pairs_deterministic():
+    a = data.make_lowdose_pairs(2, 2, size=32, seed=7)
+    b = data.make_lowdose_pairs(2, 2, size=32, seed=7)
+    np.testing.assert_array_equal(a["images"], b["images"])
+    np.testing.assert_array_equal(a["clean"], b["clean"])
+
+
+def test_counterfactual_twin_same_anatomy_and_noise_without_lesions():
+    a = data.make_lowdose_pairs(6, 2, size=48, seed=11, lesion_fraction=1.0)
+    b = data.make_lowdose_pairs(6, 2, size=48, seed=11, lesion_fraction=1.0, lesion_contrast=(0.0, 0.0))
+    np.testing.assert_array_equal(a["masks"], b["masks"])
+    np.testing.assert_allclose(a["images"] - a["clean"], b["images"] - b["clean"], atol=1e-3)  # same noise
+    diff = np.abs(a["clean"] - b["clean"])[..., 0]
+    for d, m in zip(diff, a["masks"]):
+        near = binary_dilation(m, iterations=3)
+        assert d[~near].max() < 0.5  # anatomy identical away from the lesion
+        assert d[m.astype(bool)].max() > 15  # the lesion itself is gone in the twin (>= 20 HU contrast)
+
+
+def test_pairs_bad_dose():
+    with pytest.raises(ValueError, match="dose"):
+        data.make_lowdose_pairs(2, 2, dose=0)

@@ -1,0 +1,48 @@
+"""Figures of notebook 05: reliability diagram and predictive values against prevalence."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from medlab import viz  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def test_plot_reliability_two_models():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    p = np.clip(0.3 + 0.4 * y + rng.normal(0, 0.2, 200), 0, 1)
+    fig = viz.plot_reliability(y, {"model": p, "baseline": np.full(200, y.mean())}, strategy="quantile")
+    ax = fig.axes[0]
+    assert len(fig.axes) == 2
+    assert any("Brier" in t.get_text() for t in ax.get_legend().get_texts())
+
+
+def test_plot_reliability_bad_input():
+    with pytest.raises(ValueError, match="y_prob"):
+        viz.plot_reliability([0, 1], [0.2, 3.0])
+    with pytest.raises(ValueError, match="probs"):
+        viz.plot_reliability([0, 1], {})
+
+
+def test_plot_predictive_values_marks():
+    fig = viz.plot_predictive_values(0.95, 0.9, marks={"screening": 0.01, "clinic": 0.3})
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert any(t.startswith("screening") for t in texts) and any(t.startswith("clinic") for t in texts)
+    assert fig.axes[0].get_xscale() == "log"
+
+
+def test_plot_predictive_values_bad_input():
+    with pytest.raises(ValueError, match="prevalences"):
+        viz.plot_predictive_values(0.9, 0.9, prevalences=[0.0, 0.5])
+    with pytest.raises(ValueError, match="sensitivity"):
+        viz.plot_predictive_values(1.5, 0.9)
