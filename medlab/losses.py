@@ -63,8 +63,8 @@ def bce_dice_loss(y_true, y_pred, bce_weight=0.5):
     --------
     >>> import numpy as np
     >>> y = np.zeros((1, 4, 4, 1), "float32"); y[0, :2] = 1
-    >>> round(float(bce_dice_loss(y, np.clip(y, 0.01, 0.99))), 3)
-    0.008
+    >>> round(float(bce_dice_loss(y, np.clip(y, 0.01, 0.99))), 2)
+    0.01
     """
     if not 0.0 <= bce_weight <= 1.0:
         raise ValueError(f"bce_weight: expected a value in [0, 1], got {bce_weight}")

@@ -14,6 +14,25 @@ def _squeeze(img):
     return img[..., 0] if img.ndim == 3 and img.shape[-1] == 1 else img
 
 
+def _image_grid(n, ncols, size, suptitle):
+    """A figure with one small axes per image, axes switched off; returns (fig, axes list)."""
+    import matplotlib.pyplot as plt
+
+    ncols = max(1, min(ncols, n))
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + 0.3) * nrows + (0.4 if suptitle else 0)),
+                             squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    return fig, list(axes.flat)
+
+
+def _check_same_length(n, **named):
+    for name, value in named.items():
+        if value is not None and len(value) != n:
+            raise ValueError(f"images and {name} must have the same length, got {n} and {len(value)}")
+
+
 def show_images(images, masks=None, predictions=None, *, titles=None, ncols=6, size=2.0,
                 cmap="gray", suptitle=None):
     """Show a grid of images, with ground-truth (green) and predicted (red) mask outlines.
@@ -36,25 +55,16 @@ def show_images(images, masks=None, predictions=None, *, titles=None, ncols=6, s
     --------
     >>> fig = show_images(np.zeros((2, 8, 8)), titles=["a", "b"])
     """
-    import matplotlib.pyplot as plt
 
     imgs = as_array(images, "images", ndim=(3, 4))
     n = len(imgs)
     if n == 0:
         raise ValueError("images: expected at least one image, got none")
-    for name, extra in (("masks", masks), ("predictions", predictions)):
-        if extra is not None and len(extra) != n:
-            raise ValueError(f"images and {name} must have the same length, got {n} and {len(extra)}")
+    _check_same_length(n, masks=masks, predictions=predictions)
     if titles is not None and len(titles) != n:
         raise ValueError(f"titles: expected {n} titles, got {len(titles)}")
-    ncols = max(1, min(ncols, n))
-    nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + 0.3) * nrows + (0.4 if suptitle else 0)),
-                             squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if i >= n:
-            continue
+    fig, axes = _image_grid(n, ncols, size, suptitle)
+    for i, ax in enumerate(axes[:n]):
         ax.imshow(_squeeze(imgs[i]), cmap=cmap)
         if masks is not None and np.any(masks[i]):
             ax.contour(_squeeze(masks[i]), levels=[0.5], colors="lime", linewidths=1.0)
@@ -214,29 +224,19 @@ def show_heatmaps(images, heatmaps, masks=None, *, titles=None, ncols=6, size=2.
     --------
     >>> fig = show_heatmaps(np.zeros((2, 8, 8)), np.random.default_rng(0).random((2, 8, 8)), titles=["a", "b"])
     """
-    import matplotlib.pyplot as plt
 
     imgs = as_array(images, "images", ndim=(3, 4))
     heat = as_array(heatmaps, "heatmaps", ndim=3).astype(float)
     n = len(imgs)
     if n == 0:
         raise ValueError("images: expected at least one image, got none")
-    if heat.shape != _squeeze(imgs[0]).shape[:2] and heat.shape[1:] != _squeeze(imgs[0]).shape:
+    if heat.shape[1:] != _squeeze(imgs[0]).shape:
         raise ValueError(f"heatmaps: expected shape (N, H, W) matching the images {imgs.shape}, got {heat.shape}")
-    if len(heat) != n:
-        raise ValueError(f"images and heatmaps must have the same length, got {n} and {len(heat)}")
-    if masks is not None and len(masks) != n:
-        raise ValueError(f"images and masks must have the same length, got {n} and {len(masks)}")
+    _check_same_length(n, heatmaps=heat, masks=masks)
     if titles is not None and len(titles) != n:
         raise ValueError(f"titles: expected {n} titles, got {len(titles)}")
-    ncols = max(1, min(ncols, n))
-    nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + 0.3) * nrows + (0.4 if suptitle else 0)),
-                             squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if i >= n:
-            continue
+    fig, axes = _image_grid(n, ncols, size, suptitle)
+    for i, ax in enumerate(axes[:n]):
         ax.imshow(_squeeze(imgs[i]), cmap="gray")
         h = np.clip(heat[i], 0, None)
         top = h.max()
