@@ -10,13 +10,13 @@ import importlib
 import sys
 
 from ._setup import Settings, _filter_native_stderr, setup
-from .report import assert_bar, record
+from .report import assert_bar, assert_finding, record, say
 
 if "ipykernel" in sys.modules:  # in a notebook: keep TensorFlow's C++ log lines out of the cells
     _filter_native_stderr()
 
 __version__ = "0.1.0"
-__all__ = ["setup", "Settings", "assert_bar", "record", "__version__"]
+__all__ = ["setup", "Settings", "assert_bar", "assert_finding", "say", "record", "__version__"]
 
 _SUBMODULES = {"anomaly", "augment", "check", "data", "explain", "gan", "io", "losses", "metrics", "models",
                "preprocess", "report", "viz", "workbook"}

@@ -87,7 +87,8 @@ def setup(mode=None, seed=0, *, smoke=None, fast=None, full=None, threads=None, 
 # TensorFlow's C++ start-up chatter that TF_CPP_MIN_LOG_LEVEL no longer silences (absl logging).
 _NATIVE_NOISE = (b"WARNING: All log messages before absl::InitializeLog()", b"I0000 ", b"W0000 ",
                  b"NodeDef mentions attribute use_unbounded_threadpool",
-                 b"To enable the following instructions:", b"rebuild TensorFlow with the appropriate compiler")
+                 b"To enable the following instructions:", b"rebuild TensorFlow with the appropriate compiler",
+                 b"DT_HALF")  # 08's mixed-precision demo on a CPU without AVX-512 FP16
 _filter_installed = False
 
 

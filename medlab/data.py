@@ -88,7 +88,9 @@ def make_lesion_dataset(n_patients=60, images_per_patient=4, *, size=64, lesion_
     max_lesions : int
         A positive slice has between 1 and ``max_lesions`` lesions.
     lesion_radius : (float, float)
-        Range of lesion radii in pixels.
+        Range of lesion radii in pixels (at most ``size / 4``). A lesion too large for the body
+        it is drawn in is shrunk to fit, so every lesion lies inside the body; ``lesions`` records
+        the radius actually drawn.
     lesion_contrast : (float, float)
         Range of lesion contrast above the surrounding tissue, in units of the MRI intensity scale
         (0 = air, ~0.5 = liver); for CT one unit is 200 HU. The difficulty knob: lower is harder.
@@ -173,12 +175,14 @@ def make_lesion_dataset(n_patients=60, images_per_patient=4, *, size=64, lesion_
                 labels[i] = 1
                 for _ in range(int(rng.integers(1, max_lesions + 1))):
                     radius = rng.uniform(r_lo, r_hi)
-                    # lesion centre inside the inner body, away from its edge
-                    for _ in range(100):
-                        cy, cx = rng.uniform(-1, 1, size=2)
-                        shrink = radius * px + 0.05
-                        if _ellipse(cy, cx, bcy, bcx, bry - fat - shrink, brx - fat - shrink):
-                            break
+                    # the centre lies inside the inner body, at least one radius (+ 0.05) from its
+                    # edge; a lesion too large for this body is shrunk to fit (its record says so)
+                    room = min(bry, brx) - fat - 0.05 - 0.04  # leave a region of semi-axis >= 0.04
+                    radius = min(radius, room / px)  # room >= 0.35, i.e. >= 5.6 px at size 32
+                    shrink = radius * px + 0.05
+                    ry_c, rx_c = bry - fat - shrink, brx - fat - shrink
+                    rho, phi = np.sqrt(rng.uniform()), rng.uniform(0, 2 * np.pi)
+                    cy, cx = bcy + ry_c * rho * np.sin(phi), bcx + rx_c * rho * np.cos(phi)
                     contrast = rng.uniform(c_lo, c_hi)
                     irr = rng.uniform(0, lesion_irregularity) if lesion_irregularity > 0 else 0.0
                     blob = _lesion_mask(yy, xx, cy, cx, radius * px, irr, rng)

@@ -8,7 +8,7 @@ generated from it with nbgrader's markers:
 * in markdown cells the region becomes ``YOUR ANSWER HERE``;
 * regions from ``### BEGIN HIDDEN TESTS`` to ``### END HIDDEN TESTS`` are dropped.
 
-Use it from the command line: ``python -m medlab build | verify | run NN | grade FILE | index``.
+Use it from the command line: ``python -m medlab build | verify | run NN | seeds NN | grade FILE | index``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ from ._bank import QUESTIONS
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
-CELL_TIMEOUT = 300  # seconds per cell
+CELL_TIMEOUT = 300  # seconds per cell in smoke and fast mode
+CELL_TIMEOUTS = {"smoke": CELL_TIMEOUT, "fast": CELL_TIMEOUT, "full": None}  # full mode: a GPU or a patient student
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # executed copies keep their figures
 _NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 
 
@@ -325,24 +327,44 @@ def read_events(path):
 
 
 def summarize_events(events):
-    """Turn recorded events into the report's ``metrics``, ``bar`` and ``checks`` fields."""
-    bar, metrics, checks = None, {}, {}
+    """Turn recorded events into the report's ``metrics``, ``bar``, ``bars``, ``findings`` and ``checks``.
+
+    ``bar`` is the notebook's headline bar (the first one asserted); ``bars`` and ``findings`` keep
+    every bar and every asserted finding, in order.
+    """
+    bars, findings, metrics, checks = [], [], {}, {}
     for e in events:
         if e["event"] == "bar":
-            bar = e["bar"]
+            bars.append(e["bar"])
+            metrics.update(e.get("metrics") or {})
+        elif e["event"] == "finding":
+            findings.append(e["finding"])
             metrics.update(e.get("metrics") or {})
         elif e["event"] == "check":
             checks[e["name"]] = e["status"]
         elif e["event"] == "metric":
             metrics[e["name"]] = e["value"]
-    return {"metrics": metrics, "bar": bar, "checks": checks}
+    return {"metrics": metrics, "bar": bars[0] if bars else None, "bars": bars, "findings": findings,
+            "checks": checks}
 
 
-def execute(path, *, mode, kind, root=None, out_dir=None, allow_errors=False, timeout=CELL_TIMEOUT):
+def execute(path, *, mode, kind, root=None, out_dir=None, allow_errors=False, timeout="mode", parameters=None,
+            output=None):
     """Execute one notebook with papermill and return its report record.
 
-    The executed copy goes to ``build/executed/`` (``build/graded/`` for grading); the kernel's
-    stdout and stderr go beside it. The source notebook is never modified.
+    The executed copy goes to ``build/executed/`` (``build/graded/`` for grading), with its
+    figures inline; the kernel's stdout and stderr go beside it. The source notebook is never
+    modified.
+
+    Parameters
+    ----------
+    timeout : "mode", None or float
+        Seconds per cell. ``"mode"`` takes :data:`CELL_TIMEOUTS` (none in full mode); ``None``
+        means no limit.
+    parameters : dict, optional
+        Extra papermill parameters (``SEED``...); ``MODE`` is always ``mode``.
+    output : path, optional
+        Where to write the executed copy (default: ``out_dir/STEM[.kind].MODE.ipynb``).
     """
     import papermill as pm
 
@@ -352,11 +374,15 @@ def execute(path, *, mode, kind, root=None, out_dir=None, allow_errors=False, ti
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = path.stem
     suffix = "" if kind == "solution" else f".{kind}"
-    output = out_dir / f"{stem}{suffix}.{mode}.ipynb"
+    output = Path(output) if output else out_dir / f"{stem}{suffix}.{mode}.ipynb"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if timeout == "mode":
+        timeout = CELL_TIMEOUTS[mode]
     fd, record_file = tempfile.mkstemp(prefix=f"medlab-{stem}-", suffix=".jsonl")
     os.close(fd)
-    old = os.environ.get("MEDLAB_RECORD")
+    saved = {k: os.environ.get(k) for k in ("MEDLAB_RECORD", "MPLBACKEND")}
     os.environ["MEDLAB_RECORD"] = record_file
+    os.environ["MPLBACKEND"] = INLINE_BACKEND  # the kernel inherits it: figures stay in the executed copy
     error = None
     start = time.perf_counter()
     try:
@@ -364,27 +390,30 @@ def execute(path, *, mode, kind, root=None, out_dir=None, allow_errors=False, ti
                 open(output.with_suffix(".stderr.txt"), "w") as err, _kernel_stderr_to(err):
             try:
                 pm.execute_notebook(
-                    str(path), str(output), parameters={"MODE": mode}, kernel_name="python3",
-                    cwd=str(path.parent), progress_bar=False, request_save_on_cell_execute=False,
-                    execution_timeout=timeout, stdout_file=out, stderr_file=err,
-                    allow_errors=allow_errors,
+                    str(path), str(output), parameters={**(parameters or {}), "MODE": mode},
+                    kernel_name="python3", cwd=str(path.parent), progress_bar=False,
+                    request_save_on_cell_execute=False, execution_timeout=timeout, stdout_file=out,
+                    stderr_file=err, allow_errors=allow_errors,
                 )
             except Exception as exc:  # papermill's execution error, a timeout, a dead kernel
                 error = exc
         seconds = time.perf_counter() - start
     finally:
-        if old is None:
-            os.environ.pop("MEDLAB_RECORD", None)
-        else:
-            os.environ["MEDLAB_RECORD"] = old
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     events = read_events(record_file)
     os.unlink(record_file)
     rec = {"notebook": stem, "kind": kind, "mode": mode, "seconds": round(seconds, 1),
            "peak_rss_mb": round(peak.peak_mb, 1), **summarize_events(events),
            "executed": str(output.relative_to(root)) if output.is_relative_to(root) else str(output)}
+    if parameters:
+        rec["parameters"] = dict(parameters)
     if kind == "exercise":
         rec["bar"] = None
-    rec["error"] = None if error is None else _describe_error(error, output)
+    rec["error"] = None if error is None else _describe_error(error, output, timeout, source=path)
     return rec
 
 
@@ -408,7 +437,13 @@ class _kernel_stderr_to:
         return False
 
 
-def _describe_error(exc, output):
+def _describe_error(exc, output, timeout=None, source=None):
+    if "timed out" in str(exc).lower() or "Timeout" in type(exc).__name__:
+        cell = _timed_out_cell(str(exc), source)
+        where = f"cell {cell}" if cell is not None else "a cell"
+        limit = f"{timeout:g} s" if timeout else "its time limit"
+        return (f"{where} of {output.name} timed out after {limit} and was stopped "
+                "(raise the limit with --timeout SECONDS, or 0 for none)")
     text = f"{type(exc).__name__}: {exc}"
     stderr = output.with_suffix(".stderr.txt")
     if stderr.exists():
@@ -416,6 +451,21 @@ def _describe_error(exc, output):
         if tail:
             text += f"\n--- kernel stderr (last lines) ---\n{tail}"
     return text
+
+
+def _timed_out_cell(message, source):
+    """The index of the source notebook's cell that nbclient's timeout message previews, if found."""
+    m = re.search(r"preview of the cell contents:\n-+\n(.*?)\n-+\s*$", message, re.S)
+    if not m or source is None:
+        return None
+    lines = [line for line in m.group(1).strip().split("\n") if line.strip() not in ("", "...")]
+    try:
+        nb = read_notebook(source)
+    except Exception:
+        return None
+    hits = [i for i, cell in enumerate(nb.cells)
+            if cell.cell_type == "code" and all(line in _source(cell) for line in lines)]
+    return hits[0] if len(hits) == 1 else None
 
 
 def save_record(rec, root=None, *, collect=True):
@@ -499,6 +549,86 @@ def grade(path, *, mode="smoke", root=None):
     return rec
 
 
+# ----------------------------------------------------------------------------- seeds
+
+def parse_seeds(text):
+    """Parse ``"0-4"``, ``"0,2,7"`` or ``"3"`` into a sorted list of distinct seeds.
+
+    Examples
+    --------
+    >>> parse_seeds("0-4"), parse_seeds("7,2,2")
+    ([0, 1, 2, 3, 4], [2, 7])
+    """
+    seeds = set()
+    for part in str(text).split(","):
+        part = part.strip()
+        m = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
+        if not m:
+            raise ValueError(f"--seeds: expected numbers and ranges like '0-4' or '0,2,7', got {text!r}")
+        lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+        if hi < lo:
+            raise ValueError(f"--seeds: the range {part!r} runs backwards")
+        seeds.update(range(lo, hi + 1))
+    return sorted(seeds)
+
+
+def run_seeds(spec, seeds, *, mode="fast", root=None, timeout="mode", echo=print):
+    """Run a solution once per seed and collect every bar and asserted finding.
+
+    Returns the summary that ``python -m medlab seeds`` prints and writes to
+    ``build/seeds/NN.json``: ``rows`` (one per bar or finding, with the value and slack for each
+    seed, the smallest slack and whether it held on every seed) and ``runs`` (time and error per
+    seed).
+    """
+    root = find_root(root)
+    path = resolve_notebook(spec, root)
+    out_dir = root / "build" / "seeds"
+    runs, rows = [], {}
+    for seed in seeds:
+        echo(f"{path.name}: seed {seed} ...")
+        rec = execute(path, mode=mode, kind="solution", root=root, timeout=timeout, parameters={"SEED": seed},
+                      output=out_dir / f"{path.stem}.seed{seed}.{mode}.ipynb")
+        runs.append({"seed": seed, "seconds": rec["seconds"], "error": rec["error"], "executed": rec["executed"]})
+        items = [("bar", b) for b in rec.get("bars", [])] + [("finding", f) for f in rec.get("findings", [])]
+        for kind, item in items:
+            row = rows.setdefault((kind, item["name"]), {"kind": kind, "name": item["name"], "per_seed": {}})
+            row["per_seed"][seed] = {"value": item["value"], "slack": item.get("slack"), "passed": item["passed"]}
+    for row in rows.values():
+        slacks = [v["slack"] for v in row["per_seed"].values() if v["slack"] is not None]
+        row["min_slack"] = min(slacks) if slacks else None
+        row["holds"] = len(row["per_seed"]) == len(seeds) and all(v["passed"] for v in row["per_seed"].values())
+    summary = {"notebook": path.stem, "mode": mode, "seeds": list(seeds), "rows": list(rows.values()),
+               "runs": runs,
+               "all_hold": bool(rows) and all(r["holds"] for r in rows.values()) and not any(r["error"] for r in runs)}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / f"{path.stem[:2]}.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    return summary
+
+
+def format_seeds(summary):
+    """A text table of :func:`run_seeds`' summary: one row per bar or finding, one column per seed."""
+    seeds = summary["seeds"]
+    head = f"{'':8} {'name':52} " + " ".join(f"{'seed ' + str(s):>9}" for s in seeds) + f" {'min slack':>10}  holds"
+    lines = [f"{summary['notebook']} ({summary['mode']} mode)", head]
+    for row in summary["rows"]:
+        cells = []
+        for s in seeds:
+            v = row["per_seed"].get(s)
+            cells.append(f"{'-':>9}" if v is None else f"{v['value']:8.3f}{'' if v['passed'] else '!'}"
+                         + (" " if v["passed"] else ""))
+        slack = "-" if row["min_slack"] is None else f"{row['min_slack']:.3f}"
+        lines.append(f"{row['kind']:8} {row['name'][:52]:52} " + " ".join(cells)
+                     + f" {slack:>10}  {'yes' if row['holds'] else 'NO'}")
+    times = ", ".join(f"{r['seconds']:.0f} s" for r in summary["runs"])
+    lines.append(f"times per seed: {times}")
+    for r in summary["runs"]:
+        if r["error"]:
+            lines.append(f"seed {r['seed']} failed: {r['error'].splitlines()[0]}")
+    if not summary["rows"]:
+        lines.append("no bar or finding was recorded")
+    return "\n".join(lines)
+
+
 # ----------------------------------------------------------------------------- README index
 
 INDEX_START, INDEX_END = "<!-- index:start -->", "<!-- index:end -->"
@@ -552,6 +682,12 @@ def update_readme(root=None, *, check=False):
     return True
 
 
+def _timeout_arg(value):
+    if value is None:
+        return "mode"
+    return None if value <= 0 else value
+
+
 def main(argv=None):
     """The ``python -m medlab`` command line."""
     import argparse
@@ -564,6 +700,13 @@ def main(argv=None):
     run_p.add_argument("notebook", help="question number (01-30) or path to a .ipynb")
     run_p.add_argument("--mode", choices=("smoke", "fast", "full"), default="fast")
     run_p.add_argument("--exercise", action="store_true", help="run the exercise instead of the solution")
+    run_p.add_argument("--timeout", type=float, default=None,
+                       help="seconds per cell (default: 300 in smoke and fast mode, none in full mode; 0: none)")
+    seeds_p = sub.add_parser("seeds", help="run a solution once per seed; every bar and finding per seed")
+    seeds_p.add_argument("notebook", help="question number (01-30) or path to a solution .ipynb")
+    seeds_p.add_argument("--seeds", default="0-4", help="seeds to run, e.g. 0-4 or 0,3,9 (default 0-4)")
+    seeds_p.add_argument("--mode", choices=("smoke", "fast", "full"), default="fast")
+    seeds_p.add_argument("--timeout", type=float, default=None, help="seconds per cell (0: none)")
     grade_p = sub.add_parser("grade", help="grade a student's copy of an exercise notebook")
     grade_p.add_argument("notebook", help="path to the student's .ipynb")
     grade_p.add_argument("--mode", choices=("smoke", "fast", "full"), default="smoke")
@@ -587,7 +730,7 @@ def main(argv=None):
         path = resolve_notebook(args.notebook, folder=folder)
         kind = "exercise" if args.exercise else "solution"
         print(f"running {path} in {args.mode} mode ...", flush=True)
-        rec = execute(path, mode=args.mode, kind=kind)
+        rec = execute(path, mode=args.mode, kind=kind, timeout=_timeout_arg(args.timeout))
         save_record(rec)
         print(format_table([rec]))
         print(f"executed copy: {rec['executed']}")
@@ -595,6 +738,12 @@ def main(argv=None):
             print(rec["error"], file=sys.stderr)
             return 1
         return 0
+    if args.command == "seeds":
+        summary = run_seeds(args.notebook, parse_seeds(args.seeds), mode=args.mode,
+                            timeout=_timeout_arg(args.timeout))
+        print(format_seeds(summary))
+        print(f"written: build/seeds/{summary['notebook'][:2]}.json")
+        return 0 if summary["all_hold"] else 1
     if args.command == "grade":
         rec = grade(args.notebook, mode=args.mode)
         checks = rec["checks"]

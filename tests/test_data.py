@@ -112,3 +112,19 @@ def test_window_hu():
     np.testing.assert_allclose(out, [0, 0, 0.5, 1, 1])
     with pytest.raises(ValueError, match="width"):
         preprocess.window_hu(np.zeros(3), width=0)
+
+
+def test_every_lesion_lies_inside_the_body_even_when_large():
+    d = data.make_lesion_dataset(50, 4, size=64, lesion_radius=(10, 16), lesion_fraction=1.0, max_lesions=2, seed=3)
+    n_lesions = 0
+    for body, found, mask in zip(d["body_masks"], d["lesions"], d["masks"]):
+        assert found, "every slice should have a lesion with lesion_fraction=1"
+        for lesion in found:
+            r, c = (int(round(v)) for v in lesion["center"])
+            assert body[r, c], f"lesion centre {lesion['center']} is outside the body"
+            assert lesion["radius"] <= 16
+            n_lesions += 1
+        assert not (mask.astype(bool) & ~body).any(), "lesion pixels outside the body"
+    assert n_lesions > 200
+    radii = [lesion["radius"] for found in d["lesions"] for lesion in found]
+    assert min(radii) >= 10 and max(radii) > 12  # large lesions are kept large where they fit

@@ -13,6 +13,7 @@ import pytest
 from medlab import workbook
 
 ROOT = workbook.find_root(Path(__file__).parent)
+MAX_EXECUTED_BYTES = 2 * 2**20  # an executed copy with its figures (DESIGN.md, budgets)
 
 
 def _make_class(path):
@@ -21,9 +22,15 @@ def _make_class(path):
         workbook.save_record(rec, ROOT, collect=False)
         where = f"{path.name} failed in fast mode (executed copy: {rec['executed']})"
         assert rec["error"] is None, f"{where}:\n{rec['error']}"
-        bar = rec["bar"]
-        assert bar is not None, f"{path.name} never called medlab.assert_bar: every solution asserts its bar"
-        assert bar["passed"], f"{path.name}: bar not met: {bar}"
+        assert rec["bars"], f"{path.name} never called medlab.assert_bar: every solution asserts its bar"
+        for bar in rec["bars"]:
+            assert bar["passed"], f"{path.name}: bar not met: {bar}"
+        for finding in rec["findings"]:
+            assert finding["passed"], f"{path.name}: finding does not hold: {finding}"
+        executed = ROOT / rec["executed"]
+        assert executed.stat().st_size <= MAX_EXECUTED_BYTES, (
+            f"{rec['executed']} is {executed.stat().st_size / 2**20:.1f} MB, over the 2 MB budget")
+        assert '"image/png"' in executed.read_text(encoding="utf-8"), f"{rec['executed']} holds no figure"
 
     return type(f"TestSolution{path.stem[:2]}", (), {"test_fast_mode": pytest.mark.notebook(test_fast_mode),
                                                     "__doc__": f"Run solutions/{path.name} in fast mode."})

@@ -67,3 +67,71 @@ def test_assert_bar_passes_fails_and_records(tmp_path, monkeypatch, capsys):
 def test_record_is_silent_without_the_variable(monkeypatch, tmp_path):
     monkeypatch.delenv("MEDLAB_RECORD", raising=False)
     medlab.record("metric", name="x", value=1.0)  # no file, no error
+
+
+def test_bar_records_its_slack():
+    bar = medlab.assert_bar("AUC", 0.97, 0.95, baseline=0.93, mode="fast")
+    assert bar["slack"] == pytest.approx(0.02)  # 0.97 - 0.95 is smaller than 0.97 - 0.93
+    bar = medlab.assert_bar("error", 1.5, 2.0, baseline=1.8, mode="fast", higher_is_better=False)
+    assert bar["slack"] == pytest.approx(0.3)
+
+
+@pytest.mark.parametrize("value, reference, relation, margin, passed, slack", [
+    (0.80, 0.87, "<", 0.0, True, 0.07),
+    (0.80, 0.87, ">", 0.0, False, -0.07),
+    (0.90, 0.87, ">", 0.02, True, 0.01),
+    (0.88, 0.87, ">", 0.02, False, -0.01),
+    (0.87, 0.87, ">=", 0.0, True, 0.0),
+    (0.87, 0.87, ">", 0.0, False, 0.0),
+    (0.87, 0.87, "<=", 0.0, True, 0.0),
+    (0.85, 0.87, "<", 0.05, False, -0.03),
+    (0.85, 0.87, "~", 0.03, True, 0.01),
+    (0.83, 0.87, "~", 0.03, False, -0.01),
+])
+def test_finding_relations(value, reference, relation, margin, passed, slack):
+    f = medlab.assert_finding("claim", value, reference, relation=relation, margin=margin, mode="smoke")
+    assert f["passed"] is passed and f["slack"] == pytest.approx(slack) and not f["enforced"]
+    if passed:
+        assert medlab.assert_finding("claim", value, reference, relation=relation, margin=margin, mode="fast")
+    else:
+        with pytest.raises(AssertionError, match="finding does not hold: claim"):
+            medlab.assert_finding("claim", value, reference, relation=relation, margin=margin, mode="fast")
+        medlab.assert_finding("claim", value, reference, relation=relation, margin=margin, mode="full",
+                              enforce=False)  # reported, not asserted
+
+
+def test_finding_with_nan_fails_and_bad_arguments_are_named():
+    with pytest.raises(AssertionError):
+        medlab.assert_finding("claim", float("nan"), 0.5, mode="fast")
+    with pytest.raises(ValueError, match="relation: expected one of"):
+        medlab.assert_finding("claim", 1, 0, relation="=>", mode="fast")
+    with pytest.raises(ValueError, match="margin: expected a number >= 0"):
+        medlab.assert_finding("claim", 1, 0, margin=-0.1, mode="fast")
+    with pytest.raises(ValueError, match="needs a tolerance"):
+        medlab.assert_finding("claim", 1, 1, relation="~", mode="fast")
+    with pytest.raises(TypeError, match="value: expected a number, got str"):
+        medlab.assert_finding("claim", "0.9", 0.5, mode="fast")
+    with pytest.raises(TypeError, match="labels"):
+        medlab.assert_finding("claim", 1, 0, labels=("a",), mode="fast")
+
+
+def test_findings_and_bars_reach_the_record(tmp_path, monkeypatch):
+    from medlab import workbook
+
+    path = tmp_path / "events.jsonl"
+    monkeypatch.setenv("MEDLAB_RECORD", str(path))
+    medlab.assert_bar("AUC", 0.97, 0.95, baseline=0.9, mode="fast")
+    medlab.assert_bar("sensitivity", 0.9, 0.85, baseline=0.5, mode="fast")
+    medlab.assert_finding("late below intermediate", 0.8, 0.87, relation="<", mode="fast")
+    summary = workbook.summarize_events(workbook.read_events(path))
+    assert summary["bar"]["name"] == "AUC"  # the headline bar is the first one
+    assert [b["name"] for b in summary["bars"]] == ["AUC", "sensitivity"]
+    assert [f["name"] for f in summary["findings"]] == ["late below intermediate"]
+    assert summary["findings"][0]["slack"] == pytest.approx(0.07)
+
+
+def test_say_prints_outside_a_notebook(capsys):
+    medlab.say("AUC **0.97**")
+    assert capsys.readouterr().out == "AUC **0.97**\n"
+    with pytest.raises(TypeError, match="text: expected a str"):
+        medlab.say(0.97)

@@ -174,3 +174,63 @@ def test_report_table_format():
     assert "AUC 0.970 (>= 0.95; baseline 0.700) ok" in table and " !" in table
     assert "checks: 2 fallback" in table
     json.dumps(rec)
+
+
+def _tiny_workbook(tmp_path, cells):
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "medlab").mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("MODE = None\nSEED = 0", metadata={"tags": ["parameters"]})]
+    nb.cells += [nbformat.v4.new_code_cell(c) for c in cells]
+    path = tmp_path / "solutions" / "01_tiny.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_parse_seeds():
+    assert workbook.parse_seeds("0-4") == [0, 1, 2, 3, 4]
+    assert workbook.parse_seeds("3, 1,1") == [1, 3]
+    for bad in ("a", "4-0", "1-", ""):
+        with pytest.raises(ValueError, match="--seeds"):
+            workbook.parse_seeds(bad)
+
+
+def test_seeds_runs_each_seed_and_reports_bars_and_findings(tmp_path):
+    _tiny_workbook(tmp_path, [
+        "import medlab\nvalue = 0.9 + 0.01 * SEED",
+        "medlab.assert_bar('score', value, 0.85, baseline=0.8, mode=MODE)",
+        "medlab.assert_finding('grows with the seed', value, 0.905, relation='>', mode=MODE, enforce=False)",
+    ])
+    summary = workbook.run_seeds("01", [0, 2], root=tmp_path, echo=lambda *a: None)
+    rows = {r["name"]: r for r in summary["rows"]}
+    assert rows["score"]["per_seed"][2]["value"] == pytest.approx(0.92)
+    assert rows["score"]["min_slack"] == pytest.approx(0.05) and rows["score"]["holds"]
+    assert not rows["grows with the seed"]["holds"]  # seed 0 gives 0.9 < 0.905
+    assert rows["grows with the seed"]["min_slack"] == pytest.approx(-0.005)
+    assert not summary["all_hold"]
+    saved = json.loads((tmp_path / "build" / "seeds" / "01.json").read_text())
+    assert saved["seeds"] == [0, 2] and len(saved["runs"]) == 2
+    table = workbook.format_seeds(summary)
+    assert "grows with the seed" in table and "NO" in table and "0.900!" in table
+
+
+def test_executed_copies_keep_their_figures(tmp_path, monkeypatch):
+    monkeypatch.setenv("MPLBACKEND", "Agg")  # what the test harness sets for itself
+    path = _tiny_workbook(tmp_path, ["import matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0]);"])
+    rec = workbook.execute(path, mode="fast", kind="solution", root=tmp_path)
+    assert rec["error"] is None
+    nb = nbformat.read(tmp_path / rec["executed"], as_version=4)
+    kinds = [k for c in nb.cells if c.cell_type == "code" for o in c.outputs for k in o.get("data", {})]
+    assert "image/png" in kinds
+    import os
+
+    assert os.environ["MPLBACKEND"] == "Agg"  # restored afterwards
+
+
+def test_a_timed_out_cell_is_one_clear_line(tmp_path):
+    path = _tiny_workbook(tmp_path, ["x = 1", "import time\ntime.sleep(30)"])
+    rec = workbook.execute(path, mode="fast", kind="solution", root=tmp_path, timeout=2)
+    assert rec["error"] == ("cell 2 of 01_tiny.fast.ipynb timed out after 2 s and was stopped "
+                            "(raise the limit with --timeout SECONDS, or 0 for none)")
+    assert workbook.CELL_TIMEOUTS["full"] is None and workbook.CELL_TIMEOUTS["fast"] == 300

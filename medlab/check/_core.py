@@ -1,10 +1,33 @@
-"""The machinery shared by all checkers."""
+"""The machinery shared by all checkers.
+
+Every call of the student's function inside a case goes through a guard that
+
+* passes copies of NumPy inputs, and fails the case with "your function modified its input" when
+  the function changed them (so later cases are not corrupted and the right mistake is named);
+* fails with "returned None" when the function forgot its ``return``;
+* stops the function when it runs past a time limit (an endless loop, a Python loop over pixels).
+"""
 
 from __future__ import annotations
+
+import copy
+import inspect
+import signal
+import threading
+import time
 
 import numpy as np
 
 from ..report import record
+
+TIME_LIMIT = 60.0  # seconds per call of the student's function
+
+
+class CheckTimeout(BaseException):
+    """Raised inside the student's function when it runs past the time limit.
+
+    A ``BaseException``, so a student's ``except Exception`` cannot swallow it.
+    """
 
 
 class CaseFailed(AssertionError):
@@ -15,6 +38,11 @@ def expect_close(got, expected, what="the result", *, rtol=1e-5, atol=1e-6):
     """Fail a case unless ``got`` matches ``expected`` in shape and value."""
     if hasattr(got, "numpy"):
         got = got.numpy()
+    if got is None:
+        raise CaseFailed(f"{what}: expected a number or array, got None (a missing `return`?)")
+    if isinstance(got, (str, bytes)) or np.asarray(got).dtype.kind in "USO":
+        raise CaseFailed(f"{what}: expected a number or array, got {type(got).__name__} {got!r:.60}: "
+                         "return the value itself, not its text")
     try:
         g = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
@@ -42,7 +70,95 @@ def _fmt(a):
     return f"an array of shape {a.shape} (mean {np.nanmean(a):.4g})"
 
 
-def run_checks(name, student_fn, reference_fn, cases, hint):
+def _snapshot(value):
+    """A deep copy of NumPy arrays (and lists/tuples/dicts of them); other values are kept as they are."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, tuple, dict)):
+        try:
+            return copy.deepcopy(value)
+        except Exception:
+            return value
+    return value
+
+
+def _same(a, b):
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype and \
+            np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+    if isinstance(a, (list, tuple)):
+        return isinstance(b, (list, tuple)) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return True  # tensors, models, numbers: not checked
+
+
+class _time_limit:
+    """Raise :class:`CheckTimeout` in the main thread after ``seconds`` (POSIX; elsewhere no limit)."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.active = (seconds is not None and seconds > 0 and hasattr(signal, "setitimer")
+                       and threading.current_thread() is threading.main_thread())
+
+    def _raise(self, signum, frame):
+        raise CheckTimeout()
+
+    def __enter__(self):
+        if self.active:
+            self.previous = signal.signal(signal.SIGALRM, self._raise)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def __exit__(self, *exc):
+        if self.active:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+        return False
+
+
+def guard(student_fn, *, time_limit=TIME_LIMIT, allow_none=False):
+    """Wrap ``student_fn`` so a case sees its mistakes by name (see the module docstring).
+
+    Examples
+    --------
+    >>> def in_place(x):
+    ...     x -= x.mean()
+    ...     return x
+    >>> guard(in_place)(np.arange(3.0))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    medlab.check._core.CaseFailed: your function modified its input 'x' in place; work on a copy ...
+    """
+    try:
+        names = list(inspect.signature(student_fn).parameters)
+    except (TypeError, ValueError):  # builtins without a signature
+        names = []
+
+    def call(*args, **kwargs):
+        originals = [_snapshot(a) for a in args]
+        given = [_snapshot(a) for a in args]  # the student works on copies of the inputs
+        kw_originals = {k: _snapshot(v) for k, v in kwargs.items()}
+        kw_given = {k: _snapshot(v) for k, v in kwargs.items()}
+        with _time_limit(time_limit):
+            out = student_fn(*given, **kw_given)
+        for i, (before, after) in enumerate(zip(originals, given)):
+            if not _same(before, after):
+                arg = f"'{names[i]}'" if i < len(names) else f"number {i + 1}"
+                raise CaseFailed(f"your function modified its input {arg} in place; work on a copy "
+                                 "(e.g. x = np.array(x, dtype=np.float32))")
+        for key in kwargs:
+            if not _same(kw_originals[key], kw_given[key]):
+                raise CaseFailed(f"your function modified its input '{key}' in place; work on a copy")
+        if out is None and not allow_none:
+            raise CaseFailed("your function returned None: is the `return` statement missing?")
+        return out
+
+    call.__wrapped__ = student_fn
+    return call
+
+
+def run_checks(name, student_fn, reference_fn, cases, hint, *, time_limit=TIME_LIMIT, allow_none=False):
     """Run ``cases`` against ``student_fn``; see the module docstring for the outcomes.
 
     Parameters
@@ -56,17 +172,29 @@ def run_checks(name, student_fn, reference_fn, cases, hint):
         Each callable takes the function under test and raises ``CaseFailed`` on a mismatch.
     hint : str
         Shown with a failure.
+    time_limit : float or None
+        Seconds allowed for each call of the student's function (``None``: no limit).
+    allow_none : bool
+        ``True`` when the exercise's function legitimately returns ``None``.
     """
     if not callable(student_fn):
         raise TypeError(f"student_fn: expected your function (a callable), got {type(student_fn).__name__}")
+    guarded = guard(student_fn, time_limit=time_limit, allow_none=allow_none)
     for description, case in cases:
+        started = time.perf_counter()
         try:
-            case(student_fn)
+            case(guarded)
         except NotImplementedError:
             print(f"○ {name}: not written yet; using the reference implementation so the notebook "
                   "runs on. Write it, then run this cell again.")
             record("check", name=name, status="fallback")
             return reference_fn
+        except CheckTimeout:
+            record("check", name=name, status="failed", case=description)
+            raise AssertionError(
+                f"{name}, case '{description}': your function ran for {time.perf_counter() - started:.0f} s "
+                f"(limit {time_limit:g} s) and was stopped: an endless loop, or a Python loop over every "
+                f"pixel where a NumPy expression would do?\nHint: {hint}") from None
         except CaseFailed as err:
             record("check", name=name, status="failed", case=description)
             raise AssertionError(f"{name}, case '{description}': {err}\nHint: {hint}") from None
