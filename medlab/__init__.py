@@ -18,8 +18,8 @@ if "ipykernel" in sys.modules:  # in a notebook: keep TensorFlow's C++ log lines
 __version__ = "0.1.0"
 __all__ = ["setup", "Settings", "assert_bar", "assert_finding", "say", "record", "__version__"]
 
-_SUBMODULES = {"anomaly", "augment", "check", "data", "explain", "gan", "io", "losses", "metrics", "models",
-               "preprocess", "report", "viz", "workbook"}
+_SUBMODULES = {"anomaly", "augment", "baselines", "check", "data", "explain", "gan", "io", "losses", "metrics",
+               "models", "preprocess", "report", "viz", "workbook"}
 
 
 def __getattr__(name):
