@@ -4,6 +4,8 @@
 #   make run Q=01 MODE=fast    execute one solution notebook into build/executed/
 #   make build            regenerate notebooks/ from solutions/ (keeps a .bak of edited files)
 #   make verify           check the workbook's consistency
+#   make seeds Q=01       run a solution on seeds 0-4: every bar and finding per seed
+#   make mutation         mutation testing of metrics, data, check/_core and a checker (slow; not in make test)
 # Options: TF=gpu installs TensorFlow's CUDA build instead of the CPU one; WORKERS=N test processes.
 
 SHELL := /bin/bash
@@ -16,11 +18,13 @@ STAMP := $(VENV)/.installed-$(TF)
 Q ?= 01
 MODE ?= fast
 WORKERS ?= 2
+SEEDS ?= 0-4
+MUTATE ?=
 LAB_ARGS ?=
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PIP_QUIET = 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: lab test run build verify index clean
+.PHONY: lab test run seeds mutation build verify index clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"Python 3.11+ is needed, found {v.major}.{v.minor}: set PYTHON=python3.11")'
@@ -47,6 +51,12 @@ test: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python -m medlab run $(Q) --mode $(MODE)
+
+seeds: $(STAMP)
+	$(BIN)/python -m medlab seeds $(Q) --seeds $(SEEDS)
+
+mutation: $(STAMP)
+	$(BIN)/python tests/mutation.py $(MUTATE)
 
 build: $(STAMP)
 	$(BIN)/python -m medlab build

@@ -507,6 +507,11 @@ def format_table(report):
             text = "checks: " + (", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "none")
         else:
             text = "-"
+        extra = len(r.get("bars") or []) - 1
+        if extra > 0:
+            text += f"; {sum(b['passed'] for b in r['bars'][1:])}/{extra} more bar(s) ok"
+        if r.get("findings"):
+            text += f"; {sum(f['passed'] for f in r['findings'])}/{len(r['findings'])} finding(s) hold"
         if r.get("error"):
             text += "  ERROR"
         flag = " !" if r["kind"] == "solution" and r["mode"] == "fast" and r["seconds"] > 60 else ""

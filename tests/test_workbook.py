@@ -174,6 +174,10 @@ def test_report_table_format():
     assert "AUC 0.970 (>= 0.95; baseline 0.700) ok" in table and " !" in table
     assert "checks: 2 fallback" in table
     json.dumps(rec)
+    bars = [rec["bar"], {**rec["bar"], "passed": False}]
+    findings = [{"passed": True}, {"passed": True}, {"passed": False}]
+    table = workbook.format_table([{**rec, "bars": bars, "findings": findings}])
+    assert "0/1 more bar(s) ok; 2/3 finding(s) hold" in table
 
 
 def _tiny_workbook(tmp_path, cells):
