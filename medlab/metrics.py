@@ -650,6 +650,7 @@ def ssim(reference, image, *, data_range, win_size=None, gaussian_weights=False,
         ref, img = ref[..., 0], img[..., 0]
     if ref.ndim not in (2, 3):
         raise ValueError(f"reference: expected (H, W), (N, H, W) or (N, H, W, 1), got shape {ref.shape}")
+    check_range(sigma, "sigma", 0.0, lo_open=True)  # before sigma sets the default window
     if win_size is None:
         win_size = 2 * int(3.5 * sigma + 0.5) + 1 if gaussian_weights else 7
     if not isinstance(win_size, (int, np.integer)) or win_size < 3 or win_size % 2 == 0:
@@ -657,7 +658,6 @@ def ssim(reference, image, *, data_range, win_size=None, gaussian_weights=False,
     if min(ref.shape[-2:]) < win_size:
         raise ValueError(f"reference: images of shape {ref.shape[-2:]} are smaller than win_size = {win_size}; "
                          "for a batch pass (N, H, W) or (N, H, W, 1)")
-    check_range(sigma, "sigma", 0.0, lo_open=True)
     args = (r, int(win_size), bool(gaussian_weights), float(sigma), float(k1), float(k2), bool(use_sample_covariance))
     if ref.ndim == 2:
         return _ssim_2d(ref, img, *args)

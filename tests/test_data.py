@@ -128,3 +128,83 @@ def test_every_lesion_lies_inside_the_body_even_when_large():
     assert n_lesions > 200
     radii = [lesion["radius"] for found in d["lesions"] for lesion in found]
     assert min(radii) >= 10 and max(radii) > 12  # large lesions are kept large where they fit
+
+
+def test_split_stratifies_by_the_patients_label():
+    # 10 positive patients among 100: without stratification some seed leaves a group with none
+    pids = np.repeat(np.arange(100), 2)
+    labels = np.repeat((np.arange(100) < 10).astype(int), 2)
+    for seed in range(20):
+        groups = data.split_by_patient(pids, (0.6, 0.2, 0.2), labels=labels, seed=seed)
+        positives = [int(labels[g].sum() // 2) for g in groups]
+        assert positives == [6, 2, 2], (seed, positives)  # the exact proportions, every seed
+    plain = [data.split_by_patient(pids, (0.6, 0.2, 0.2), seed=s) for s in range(20)]
+    assert any(int(labels[g[2]].sum()) != 4 for g in plain)  # unstratified splits do drift
+
+
+def test_split_labels_must_match_and_patients_keep_their_maximum_label():
+    pids = np.array([0, 0, 1, 1, 2, 2, 3, 3])
+    labels = np.array([0, 1, 0, 0, 1, 0, 0, 0])  # patients 0 and 2 are positive through one image
+    a, b = data.split_by_patient(pids, (0.5, 0.5), labels=labels, seed=0)
+    for group in (a, b):
+        assert len({int(p) for p in pids[group]} & {0, 2}) == 1  # one positive patient per half
+    with pytest.raises(ValueError, match="labels and patient_ids must have the same shape"):
+        data.split_by_patient(pids, (0.5, 0.5), labels=labels[:-1])
+    with pytest.raises(ValueError, match="need at least 3 patients for 3 groups, got 2"):
+        data.split_by_patient([0, 0, 1], (0.4, 0.3, 0.3))
+
+
+def test_take_checks_a_boolean_index_and_the_range():
+    d = {"images": np.zeros((4, 2, 2, 1)), "labels": np.arange(4), "names": list("abcd"), "meta": "x"}
+    out = data.take(d, np.array([True, False, True, False]))
+    assert out["labels"].tolist() == [0, 2] and out["names"] == ["a", "c"] and out["meta"] == "x"
+    with pytest.raises(ValueError, match=r"a boolean index must have shape \(4,\), got \(3,\)"):
+        data.take(d, np.array([True, False, True]))
+    with pytest.raises(ValueError, match=r"values must lie in \[0, 4\), got range \[0, 4\]"):
+        data.take(d, [0, 4])
+    assert data.take(d, [-1])["labels"].tolist() == [3]
+    with pytest.raises(ValueError, match=r"got range \[-5, -5\]"):
+        data.take(d, [-5])
+
+
+def test_lesion_irregularity_changes_the_outline():
+    round_ = data.make_lesion_dataset(20, 1, lesion_fraction=1.0, lesion_irregularity=0.0, lesion_radius=(6, 7),
+                                      seed=1)
+    rough = data.make_lesion_dataset(20, 1, lesion_fraction=1.0, lesion_irregularity=0.6, lesion_radius=(6, 7),
+                                     seed=1)
+
+    def roundness(masks):  # area / area of the disc with the same perimeter proxy (boundary pixel count)
+        from scipy.ndimage import binary_erosion
+
+        out = []
+        for m in masks.astype(bool):
+            boundary = (m & ~binary_erosion(m)).sum()
+            out.append(4 * np.pi * m.sum() / boundary**2)
+        return np.mean(out)
+
+    assert all(les[0]["irregularity"] == 0.0 for les in round_["lesions"])
+    assert np.mean([les[0]["irregularity"] for les in rough["lesions"]]) > 0.15
+    assert roundness(rough["masks"]) < roundness(round_["masks"]) - 0.02
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(lesion_radius=(0.5, 3)), "lesion_radius"),
+    (dict(lesion_radius=(3, 17)), "lesion_radius"),
+    (dict(lesion_radius=(6, 3)), "lesion_radius"),
+    (dict(max_lesions=0), "max_lesions"),
+    (dict(max_lesions=1.5), "max_lesions: expected an int"),
+    (dict(lesion_irregularity=0.7), "lesion_irregularity"),
+    (dict(bias=1.5), "bias"),
+    (dict(noise=-0.1), "noise"),
+    (dict(lesion_fraction=1.2), "lesion_fraction"),
+    (dict(size=31), "size"),
+])
+def test_dataset_argument_bounds(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        data.make_lesion_dataset(2, 1, **kwargs)
+
+
+def test_max_lesions_gives_several_lesions():
+    d = data.make_lesion_dataset(30, 2, lesion_fraction=1.0, max_lesions=3, lesion_radius=(2, 3), seed=0)
+    counts = [len(found) for found in d["lesions"]]
+    assert min(counts) >= 1 and max(counts) == 3

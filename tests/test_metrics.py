@@ -156,3 +156,58 @@ def test_import_is_light():
     assert out[1:] == ["False", "False"], "import medlab.metrics must not import TensorFlow or Keras"
     assert float(out[0]) < 1.0
     assert time.perf_counter() - start < 5
+
+
+def test_hausdorff_on_3d_masks_with_spacing():
+    a = np.zeros((6, 8, 8), bool)
+    a[1:4, 2:5, 2:5] = True
+    b = np.roll(a, 2, axis=0)  # shifted by two slices
+    assert metrics.hausdorff_distance(a, b, percentile=100) == 2.0
+    assert metrics.hausdorff_distance(a, b, percentile=100, spacing=(2.5, 1.0, 1.0)) == 5.0
+    assert metrics.hausdorff_distance(a, b, spacing=0.5, percentile=100) == 1.0
+
+
+def test_hausdorff_default_is_the_95th_percentile():
+    a = np.zeros((40, 40), bool)
+    a[10:30, 10:30] = True
+    b = a.copy()
+    b[5, 5] = True  # one stray pixel far away: HD100 sees it, HD95 does not
+    assert metrics.hausdorff_distance(a, b, percentile=100) == pytest.approx(np.hypot(5, 5))
+    assert metrics.hausdorff_distance(a, b) == metrics.hausdorff_distance(a, b, percentile=95)
+    assert metrics.hausdorff_distance(a, b) < 1.0
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(percentile=101), "percentile"),
+    (dict(percentile=0), "percentile"),
+    (dict(spacing=0.0), "spacing: expected 2 positive numbers"),
+    (dict(spacing=(1.0, -1.0)), "spacing: expected 2 positive numbers"),
+    (dict(spacing=(1.0, 1.0, 1.0)), "spacing: expected 2 positive numbers"),
+])
+def test_hausdorff_argument_bounds(kwargs, match):
+    a = np.zeros((8, 8), bool)
+    a[2:5, 2:5] = True
+    with pytest.raises(ValueError, match=match):
+        metrics.hausdorff_distance(a, a, **kwargs)
+
+
+def test_hausdorff_empty_masks_and_wrong_rank():
+    a = np.zeros((8, 8), bool)
+    b = a.copy()
+    b[3, 3] = True
+    assert metrics.hausdorff_distance(a, a) == 0.0
+    assert metrics.hausdorff_distance(a, b) == float("inf")
+    assert metrics.hausdorff_distance(b, a) == float("inf")
+    with pytest.raises(ValueError, match="expected a 2D or 3D mask"):
+        metrics.hausdorff_distance(np.ones(4, bool), np.ones(4, bool))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(sigma=0.0), "sigma"),
+    (dict(sigma=-1.0), "sigma"),
+    (dict(win_size=4), "win_size"),
+])
+def test_ssim_argument_bounds(kwargs, match):
+    x = np.random.default_rng(0).uniform(size=(16, 16))
+    with pytest.raises(ValueError, match=match):
+        metrics.ssim(x, x, data_range=1.0, gaussian_weights=True, **kwargs)
