@@ -208,3 +208,36 @@ def test_max_lesions_gives_several_lesions():
     d = data.make_lesion_dataset(30, 2, lesion_fraction=1.0, max_lesions=3, lesion_radius=(2, 3), seed=0)
     counts = [len(found) for found in d["lesions"]]
     assert min(counts) >= 1 and max(counts) == 3
+
+
+def test_defaults_give_sixty_patients_of_four_slices():
+    d = data.make_lesion_dataset(seed=0)
+    assert d["images"].shape == (240, 64, 64, 1) and d["patient_ids"].max() == 59
+    assert 0.35 < d["labels"].mean() < 0.65  # lesion_fraction 0.5
+
+
+def test_lesion_contrast_is_in_the_modalitys_units():
+    # without noise and bias field, a slice with a lesion minus the same slice without it (the
+    # random stream is the same up to the lesion) is the lesion alone: contrast x unit x gain
+    kw = dict(lesion_radius=(5, 6), lesion_contrast=(0.3, 0.3), lesion_irregularity=0.0, noise=0.0, bias=0.0)
+    for modality, unit, gain in (("mri", 1.0, (0.85, 1.15)), ("ct", 200.0, (1.0, 1.0))):
+        for seed in range(3):
+            with_lesion = data.make_lesion_dataset(1, 1, lesion_fraction=1.0, modality=modality, seed=seed, **kw)
+            without = data.make_lesion_dataset(1, 1, lesion_fraction=0.0, modality=modality, seed=seed, **kw)
+            r, c = (int(round(v)) for v in with_lesion["lesions"][0][0]["center"])
+            diff = with_lesion["images"][0, r, c, 0] - without["images"][0, r, c, 0]
+            assert 0.3 * unit * gain[0] * 0.97 <= diff <= 0.3 * unit * gain[1] * 1.01, (modality, seed, diff)
+            outside = ~with_lesion["masks"][0].astype(bool)
+            far = outside & (np.hypot(*np.mgrid[0:64, 0:64] - np.array([r, c])[:, None, None]) > 8)
+            assert np.allclose(with_lesion["images"][0, ..., 0][far], without["images"][0, ..., 0][far],
+                               atol=0.01 * unit)  # only the blurred edge reaches past the lesion
+
+
+def test_bias_field_is_bounded_by_its_strength():
+    kw = dict(noise=0.0, lesion_fraction=0.0, seed=7)
+    flat = data.make_lesion_dataset(1, 1, bias=0.0, **kw)
+    biased = data.make_lesion_dataset(1, 1, bias=0.25, **kw)
+    body = flat["body_masks"][0]
+    log_ratio = np.log(biased["images"][0, ..., 0][body] / flat["images"][0, ..., 0][body])
+    assert np.abs(log_ratio).max() <= 0.25 + 1e-5  # exp(bias * field) with |field| <= 1
+    assert np.abs(log_ratio).max() > 0.05  # and the field is really there
