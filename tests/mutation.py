@@ -14,7 +14,7 @@ is a change the tests cannot see. The operators:
 Message strings, docstrings and f-strings are never mutated. At least ``--sample`` mutants per
 module are drawn (all of them where a module has fewer), with a fixed seed so runs compare.
 Mutants listed in ``tests/mutation_equivalent.txt`` (equivalent to the original: no test can
-kill them) are excluded, each with its reason.
+kill them) are excluded, each with its reason, and reported as such.
 
 The mutants are written into a scratch copy of the package under ``build/mutation/``, never into
 the working tree, so notebooks and other tests running at the same time are not affected.
@@ -235,15 +235,27 @@ def _run_tests(work, module, tests, timeout):
 
 
 def _equivalents(path):
-    """``module:node:operator`` keys from the exclusion file, with their reasons."""
+    """Excluded mutants: ``(module, source line, mutation) -> reason``, from a tab-separated file.
+
+    Each line: the module, the mutated source line (stripped), the mutation as the report shows
+    it without its line number (e.g. ``Add -> Sub``), and why no test can tell it apart. Keys use
+    the line's text, not its number, so they survive edits elsewhere in the module.
+    """
     out = {}
     if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            line = line.strip()
-            if line and not line.startswith("#"):
-                key, _, reason = line.partition(" ")
-                out[key] = reason.strip()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.split("\t")
+            if len(parts) != 4:
+                raise SystemExit(f"{path.name}:{number}: expected 4 tab-separated fields, got {len(parts)}")
+            out[tuple(p.strip() for p in parts[:3])] = parts[3].strip()
     return out
+
+
+def _key(module, source_lines, description):
+    line, _, mutation = description.partition(": ")
+    return module, source_lines[int(line.split()[1]) - 1].strip(), mutation
 
 
 def run_module(module, tests, *, sample, seed, work, equivalents, echo=print):
@@ -260,11 +272,14 @@ def run_module(module, tests, *, sample, seed, work, equivalents, echo=print):
     timeout = max(30.0, 4 * (time.perf_counter() - start))
     results = []
     target_file = work / module
+    lines = source.splitlines()
     for number, (node, operator, description) in enumerate(chosen, 1):
         key = f"{module}:{node}:{operator}"
-        if key in equivalents:
+        eq = _key(module, lines, description)
+        if eq in equivalents:
             results.append({"key": key, "description": description, "status": "equivalent",
-                            "reason": equivalents[key]})
+                            "line": eq[1], "reason": equivalents[eq]})
+            echo(f"  [{number:3d}/{len(chosen)}] equivalent {key}  {description}: {equivalents[eq]}")
             continue
         try:
             mutant = mutate(source, node, operator)
@@ -277,7 +292,8 @@ def run_module(module, tests, *, sample, seed, work, equivalents, echo=print):
         finally:
             target_file.write_text(source, encoding="utf-8")
         killed = status in ("failed", "timeout")
-        results.append({"key": key, "description": description, "status": "killed" if killed else "survived"})
+        results.append({"key": key, "description": description, "line": eq[1],
+                        "status": "killed" if killed else "survived"})
         echo(f"  [{number:3d}/{len(chosen)}] {'killed  ' if killed else 'SURVIVED'} {key}  {description}")
     counted = [r for r in results if r["status"] in ("killed", "survived")]
     killed = sum(r["status"] == "killed" for r in counted)
