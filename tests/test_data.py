@@ -241,3 +241,21 @@ def test_bias_field_is_bounded_by_its_strength():
     log_ratio = np.log(biased["images"][0, ..., 0][body] / flat["images"][0, ..., 0][body])
     assert np.abs(log_ratio).max() <= 0.25 + 1e-5  # exp(bias * field) with |field| <= 1
     assert np.abs(log_ratio).max() > 0.05  # and the field is really there
+
+
+@pytest.mark.parametrize("modality, stats, lesion_pixels, labels, body_pixels", [
+    ("mri", [0.2484, 0.303, 0.0231, 0.0683, 0.7691, 1.1043], 363, [1, 0, 1, 0, 0, 0], 4844),
+    ("ct", [-586.6085, 504.1032, -1015.0321, -983.7634, 58.8746, 135.4925], 220, [0, 0, 0, 1, 0, 1], 5594),
+])
+def test_the_phantom_does_not_change_unnoticed(modality, stats, lesion_pixels, labels, body_pixels):
+    """Every notebook's numbers rest on the phantom's look (tissue values, organ layout, noise).
+
+    A change to the generator must be deliberate: update these figures and re-measure the
+    notebooks (python -m medlab seeds NN) in the same commit.
+    """
+    d = data.make_lesion_dataset(3, 2, size=48, modality=modality, lesion_fraction=0.5, max_lesions=2, seed=11)
+    x = d["images"][..., 0]
+    got = [x.mean(), x.std(), *np.percentile(x, [10, 50, 90, 99])]
+    np.testing.assert_allclose(got, stats, rtol=2e-4, atol=1e-4)
+    assert int(d["masks"].sum()) == lesion_pixels and d["labels"].tolist() == labels
+    assert int(d["body_masks"].sum()) == body_pixels
