@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-from medlab.check._core import CaseFailed, expect_close, guard, run_checks
+from medlab.check._core import CaseFailed, expect, expect_close, guard, run_checks
 
 
 def _cases(expected):
@@ -105,3 +105,118 @@ def test_wrong_value_names_case_expected_and_got():
 def test_not_callable_is_a_clear_error():
     with pytest.raises(TypeError, match="student_fn: expected your function"):
         run_checks("mean", 1.5, np.mean, _cases(1.5), hint="h")
+
+
+def test_expect_raises_only_when_the_condition_fails():
+    expect(True, "never shown")
+    with pytest.raises(CaseFailed, match="^the message$"):
+        expect(False, "the message")
+
+
+@pytest.mark.parametrize("got, expected, message", [
+    (2.0, 1.5, r"^the mean: expected 1.5, got 2$"),
+    ([1.0, 2.5], [1.0, 2.0], r"^the mean: expected \[1\. 2\.\], got \[1\.  2\.5\]$"),
+    (np.arange(10.0), np.zeros(10), r"^the mean: expected an array of shape \(10,\) \(mean 0\), "
+                                    r"got an array of shape \(10,\) \(mean 4\.5\)$"),
+    (np.zeros(3), np.zeros(4), r"^the mean: expected shape \(4,\), got shape \(3,\)$"),
+    (float("nan"), 1.0, r"^the mean: expected 1, got NaN \(a division by zero\?\)$"),
+    (None, 1.0, r"got None \(a missing `return`\?\)"),
+    ({"auc": 1.0}, 1.0, r"^the mean: expected a number or array, got dict$"),
+])
+def test_expect_close_messages_name_the_numbers(got, expected, message):
+    with pytest.raises(CaseFailed, match=message):
+        expect_close(got, expected, "the mean")
+
+
+def test_expect_close_tolerances():
+    expect_close(1.0 + 1.0e-5, 1.0)  # within rtol 1e-5 + atol 1e-6
+    with pytest.raises(CaseFailed):
+        expect_close(1.0 + 1.2e-5, 1.0)
+    expect_close(0.9e-6, 0.0)
+    with pytest.raises(CaseFailed):
+        expect_close(1.2e-6, 0.0)
+    expect_close(float("nan"), float("nan"))  # NaN where NaN is due is right
+    expect_close(np.float32(0.5), 0.5)
+
+    class Tensor:  # anything with .numpy(), like a TensorFlow tensor
+        def numpy(self):
+            return np.array(0.5)
+
+    expect_close(Tensor(), 0.5)
+
+
+def test_guard_leaves_unmodified_inputs_alone_even_with_nan_tuples_and_dicts():
+    x = np.array([1.0, np.nan])
+
+    def reads_only(a, b, c, *, d):
+        return float(np.nansum(a)) + len(b) + len(c) + len(d)
+
+    out = guard(reads_only)(x, (np.ones(2), 1), {"k": np.zeros(2)}, d=[np.nan])
+    assert out == 1.0 + 2 + 1 + 1
+
+
+@pytest.mark.parametrize("mutate, arg", [
+    (lambda a, b, c: a.__setitem__(0, 5.0), "'a'"),
+    (lambda a, b, c: b[0].__setitem__(0, 5.0), "'b'"),
+    (lambda a, b, c: c["k"].__setitem__(0, 5.0), "'c'"),
+    (lambda a, b, c: c.__setitem__("new", 1), "'c'"),
+    (lambda a, b, c: a.resize(1, refcheck=False), "'a'"),
+])
+def test_guard_names_the_input_that_was_modified(mutate, arg):
+    def student(a, b, c):
+        mutate(a, b, c)
+        return 0.0
+
+    with pytest.raises(CaseFailed, match=f"modified its input {arg} in place"):
+        guard(student)(np.ones(3), [np.ones(2)], {"k": np.ones(2)})
+
+
+def test_guard_names_positional_inputs_beyond_the_signature():
+    def star(*xs):
+        xs[1][0] = 9.0
+        return 0.0
+
+    with pytest.raises(CaseFailed, match="modified its input number 2 in place"):
+        guard(star)(np.ones(2), np.ones(2))
+
+
+def test_guard_copies_objects_that_cannot_be_deep_copied():
+    import threading
+
+    lock = threading.Lock()  # deepcopy refuses locks: the list is passed as it is
+    assert guard(lambda items: len(items))([lock]) == 1
+
+
+def test_the_time_limit_is_sixty_seconds_by_default_and_is_cleaned_up():
+    import inspect
+    import signal
+
+    assert inspect.signature(run_checks).parameters["time_limit"].default == 60.0
+    assert inspect.signature(guard).parameters["time_limit"].default == 60.0
+    before = signal.getsignal(signal.SIGALRM)
+    guard(lambda x: x, time_limit=5)(1.0)
+    assert signal.getsignal(signal.SIGALRM) is before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    guard(lambda x: x, time_limit=None)(1.0)  # no limit at all
+    guard(lambda x: x, time_limit=0)(1.0)
+
+
+def test_outcomes_are_recorded(tmp_path, monkeypatch):
+    from medlab import workbook
+
+    path = tmp_path / "events.jsonl"
+    monkeypatch.setenv("MEDLAB_RECORD", str(path))
+    run_checks("good", np.mean, np.mean, _cases(1.5), hint="h")
+
+    def stub(x):
+        raise NotImplementedError()
+
+    run_checks("later", stub, np.mean, _cases(1.5), hint="h")
+    with pytest.raises(AssertionError):
+        run_checks("bad", np.sum, np.mean, _cases(1.5), hint="h")
+    with pytest.raises(AssertionError):
+        run_checks("crash", lambda x: x[9], np.mean, _cases(1.5), hint="h")
+    events = workbook.read_events(path)
+    assert [(e["name"], e["status"]) for e in events] == [("good", "passed"), ("later", "fallback"),
+                                                          ("bad", "failed"), ("crash", "failed")]
+    assert events[2]["case"] == "mean"

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..report import record
 
-TIME_LIMIT = 60.0  # seconds per call of the student's function
+TIME_LIMIT = 60.0  #: seconds each call of the student's function may take, unless a checker says otherwise
 
 
 class CheckTimeout(BaseException):
@@ -40,7 +40,7 @@ def expect_close(got, expected, what="the result", *, rtol=1e-5, atol=1e-6):
         got = got.numpy()
     if got is None:
         raise CaseFailed(f"{what}: expected a number or array, got None (a missing `return`?)")
-    if isinstance(got, (str, bytes)) or np.asarray(got).dtype.kind in "USO":
+    if isinstance(got, (str, bytes)) or np.asarray(got).dtype.kind in "US":
         raise CaseFailed(f"{what}: expected a number or array, got {type(got).__name__} {got!r:.60}: "
                          "return the value itself, not its text")
     try:
@@ -154,7 +154,6 @@ def guard(student_fn, *, time_limit=TIME_LIMIT, allow_none=False):
             raise CaseFailed("your function returned None: is the `return` statement missing?")
         return out
 
-    call.__wrapped__ = student_fn
     return call
 
 
