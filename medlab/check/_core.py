@@ -62,7 +62,7 @@ def expect(condition, message):
 
 
 def _fmt(a):
-    a = np.asarray(a)
+    """An ndarray for a message: a scalar, up to six values, or a summary."""
     if a.ndim == 0:
         return f"{float(a):.6g}"
     if a.size <= 6:
