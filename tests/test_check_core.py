@@ -119,6 +119,7 @@ def test_expect_raises_only_when_the_condition_fails():
     (np.arange(10.0), np.zeros(10), r"^the mean: expected an array of shape \(10,\) \(mean 0\), "
                                     r"got an array of shape \(10,\) \(mean 4\.5\)$"),
     (np.arange(6.0), np.zeros(6), r"^the mean: expected \[0\. 0\. 0\. 0\. 0\. 0\.\], got \[0\. 1\. 2\. 3\. 4\. 5\.\]$"),
+    (np.arange(7.0), np.zeros(7), r"^the mean: expected an array of shape \(7,\) \(mean 0\), got an array "),
     (np.zeros(3), np.zeros(4), r"^the mean: expected shape \(4,\), got shape \(3,\)$"),
     (float("nan"), 1.0, r"^the mean: expected 1, got NaN \(a division by zero\?\)$"),
     (None, 1.0, r"got None \(a missing `return`\?\)"),
@@ -221,3 +222,20 @@ def test_outcomes_are_recorded(tmp_path, monkeypatch):
     assert [(e["name"], e["status"]) for e in events] == [("good", "passed"), ("later", "fallback"),
                                                           ("bad", "failed"), ("crash", "failed")]
     assert events[2]["case"] == "mean"
+
+
+def test_guard_rejects_none_by_default():
+    with pytest.raises(CaseFailed, match="returned None"):
+        guard(lambda x: None)(1.0)
+
+
+def test_guard_works_without_a_signature():
+    class NoSignature:
+        __signature__ = "not a signature"  # inspect.signature raises TypeError
+
+        def __call__(self, x):
+            x[0] = 9.0
+            return 1.0
+
+    with pytest.raises(CaseFailed, match="modified its input number 1 in place"):
+        guard(NoSignature())(np.ones(2))

@@ -108,13 +108,11 @@ class _time_limit:
         if self.active:
             self.previous = signal.signal(signal.SIGALRM, self._raise)
             signal.setitimer(signal.ITIMER_REAL, self.seconds)
-        return self
 
     def __exit__(self, *exc):
         if self.active:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self.previous)
-        return False
 
 
 def guard(student_fn, *, time_limit=TIME_LIMIT, allow_none=False):
