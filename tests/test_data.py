@@ -259,3 +259,17 @@ def test_the_phantom_does_not_change_unnoticed(modality, stats, lesion_pixels, l
     np.testing.assert_allclose(got, stats, rtol=2e-4, atol=1e-4)
     assert int(d["masks"].sum()) == lesion_pixels and d["labels"].tolist() == labels
     assert int(d["body_masks"].sum()) == body_pixels
+
+
+def test_split_default_is_sixty_twenty_twenty():
+    pids = np.repeat(np.arange(50), 3)
+    groups = data.split_by_patient(pids, seed=0)
+    assert [len(np.unique(pids[g])) for g in groups] == [30, 10, 10]
+
+
+def test_zero_full_dose_noise_is_allowed():
+    clean = data.make_lesion_dataset(1, 2, modality="ct", noise=0.0, seed=0)["images"]
+    noisy = data.simulate_low_dose(clean, dose=0.5, full_dose_noise=0.0, seed=0)
+    np.testing.assert_allclose(noisy, clean, atol=1e-3)  # no noise at any dose
+    pairs = data.make_lowdose_pairs(1, 2, size=32, full_dose_noise=0.0, seed=0)
+    np.testing.assert_allclose(pairs["images"], pairs["clean"], atol=1e-3)
