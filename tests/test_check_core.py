@@ -119,6 +119,7 @@ def test_expect_raises_only_when_the_condition_fails():
     (np.arange(10.0), np.zeros(10), r"^the mean: expected an array of shape \(10,\) \(mean 0\), "
                                     r"got an array of shape \(10,\) \(mean 4\.5\)$"),
     (np.arange(6.0), np.zeros(6), r"^the mean: expected \[0\. 0\. 0\. 0\. 0\. 0\.\], got \[0\. 1\. 2\. 3\. 4\. 5\.\]$"),
+    ([1.234567, 2.0], [1.0, 2.0], r"^the mean: expected \[1\. 2\.\], got \[1\.2346 2\.    \]$"),
     (np.arange(7.0), np.zeros(7), r"^the mean: expected an array of shape \(7,\) \(mean 0\), got an array "),
     (np.zeros(3), np.zeros(4), r"^the mean: expected shape \(4,\), got shape \(3,\)$"),
     (float("nan"), 1.0, r"^the mean: expected 1, got NaN \(a division by zero\?\)$"),
