@@ -16,7 +16,8 @@ import numpy as np
 
 from ._validate import as_array, check_choice, check_range
 
-__all__ = ["body_mask", "zscore_in_mask", "blob_filter", "blob_score", "threshold_segment", "tune_on_validation"]
+__all__ = ["body_mask", "zscore_in_mask", "blob_filter", "blob_score", "intensity_score", "threshold_segment",
+           "remove_small_regions", "tune_on_validation", "blob_anomaly_score"]
 
 
 def _images(images, name="images"):
@@ -38,6 +39,17 @@ def _mask(mask, shape, name="mask"):
     if m.shape != shape:
         raise ValueError(f"{name}: expected shape {shape} (one mask per image), got {m.shape}")
     return m.astype(bool)
+
+
+def _smooth(x, sigma):
+    """Gaussian smoothing of each image of a stack (N, H, W), not across images."""
+    from scipy import ndimage
+
+    return ndimage.gaussian_filter(x, (0, sigma, sigma)) if sigma > 0 else x
+
+
+_PLANE = np.zeros((3, 3, 3), bool)
+_PLANE[1] = [[0, 1, 0], [1, 1, 1], [0, 1, 0]]  # 4-connectivity inside each image, none across images
 
 
 def body_mask(images, *, erosion=2, sigma=1.0):
@@ -101,11 +113,11 @@ def zscore_in_mask(images, mask=None, *, eps=1e-6):
     x = _images(images)
     m = _mask(mask, x.shape)
     check_range(eps, "eps", 0.0, lo_open=True)
-    out = np.empty_like(x)
-    for i, (img, mi) in enumerate(zip(x, m)):
-        inside = img[mi] if mi.any() else img.ravel()
-        out[i] = (img - inside.mean()) / (inside.std() + eps)
-    return out
+    m = m | ~m.any(axis=(1, 2), keepdims=True)  # an empty mask: use the whole image
+    n = m.sum(axis=(1, 2), keepdims=True)
+    mean = np.where(m, x, 0.0).sum(axis=(1, 2), keepdims=True) / n
+    std = np.sqrt(np.where(m, (x - mean) ** 2, 0.0).sum(axis=(1, 2), keepdims=True) / n)
+    return (x - mean) / (std + eps)
 
 
 def blob_filter(images, sigma, *, polarity="bright"):
@@ -172,7 +184,6 @@ def blob_score(images, sigmas=(1.5, 2.5, 3.5), *, polarity="bright", mask=None, 
     >>> bool(s[1] > s[0])
     True
     """
-    from scipy import ndimage
 
     x = _images(images)
     m = _mask(mask, x.shape)
@@ -181,22 +192,127 @@ def blob_score(images, sigmas=(1.5, 2.5, 3.5), *, polarity="bright", mask=None, 
         raise ValueError(f"sigmas: expected one or more scales > 0, got {sig.tolist()}")
     check_range(percentile, "percentile", 0.0, 100.0)
     check_range(smooth, "smooth", 0.0)
-    if smooth > 0:
-        x = np.stack([ndimage.gaussian_filter(img, smooth) for img in x])
-    z = zscore_in_mask(x, m)
+    z = zscore_in_mask(_smooth(x, smooth), m)
     response = np.max([blob_filter(z, s, polarity=polarity) for s in sig], axis=0)
-    scores = np.empty(len(x))
-    for i, (r, mi) in enumerate(zip(response, m)):
-        inside = r[mi] if mi.any() else r.ravel()
-        scores[i] = np.percentile(inside, percentile)
-    return scores
+    return _masked_percentile(response, m, percentile)
 
 
-def threshold_segment(images, k=1.0, *, mask=None, sigma=1.0, polarity="bright"):
+def intensity_score(images, mask=None, *, sigma=1.0, percentile=95.0, polarity="bright"):
+    """One score per image: a high percentile of the smoothed image, z-scored inside ``mask``.
+
+    "Is there something brighter than this body's tissue?" The simplest lesion detector there is,
+    and a strong one when lesions are brighter than everything else left inside the mask (erode
+    the body mask so a bright fat ring or skin is left out). Tune ``sigma``, ``percentile`` and the
+    mask's erosion on validation data.
+
+    Parameters
+    ----------
+    images : array (N, H, W) or (N, H, W, 1)
+    mask : array (N, H, W) of bool, optional
+        Where to look (e.g. :func:`body_mask`); default: everywhere.
+    sigma : float
+        Gaussian smoothing in pixels (>= 0) before the z-score, so single noisy pixels do not win.
+    percentile : float or sequence of float
+        Which percentile of the masked, z-scored image is the score (0-100). Several at once
+        cost the same as one (one sort per image), which makes tuning cheap.
+    polarity : {"bright", "dark"}
+        ``"dark"`` scores the low tail (the negated image) for lesions darker than their tissue.
+
+    Returns
+    -------
+    numpy.ndarray (N,), or (N, P) for P percentiles
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(0, 0.1, (2, 24, 24)); x[1, 10:14, 10:14] += 1.0
+    >>> s = intensity_score(x, sigma=1.0, percentile=99)
+    >>> bool(s[1] > s[0])
+    True
+    """
+
+    x = _images(images)
+    m = _mask(mask, x.shape)
+    check_range(sigma, "sigma", 0.0)
+    q = np.asarray(percentile, dtype=float)
+    if q.ndim > 1 or q.size == 0:
+        raise ValueError(f"percentile: expected a number or a 1D sequence of numbers, got {percentile!r}")
+    for value in q.ravel():
+        check_range(value, "percentile", 0.0, 100.0)
+    check_choice(polarity, "polarity", ("bright", "dark"))
+    z = zscore_in_mask(_smooth(-x if polarity == "dark" else x, sigma), m)
+    return _masked_percentile(z, m, q)
+
+
+def _masked_percentile(values, mask, percentile):
+    """``np.percentile(values[i][mask[i]], percentile)`` for every i at once (linear interpolation).
+
+    ``percentile`` a number gives shape (N,), a 1D array (N, P). An empty mask uses the whole image.
+    """
+    q = np.asarray(percentile, dtype=float)
+    m = mask | ~mask.any(axis=(1, 2), keepdims=True)
+    flat = np.sort(np.where(m, values, -np.inf).reshape(len(values), -1), axis=1)
+    n = m.reshape(len(m), -1).sum(axis=1)[:, None]
+    pos = flat.shape[1] - n + (n - 1) * (np.atleast_1d(q)[None, :] / 100.0)  # valid values sit at the end
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, flat.shape[1] - 1)
+    a, b = np.take_along_axis(flat, lo, axis=1), np.take_along_axis(flat, hi, axis=1)
+    out = a + (b - a) * (pos - lo)  # lo and hi both index valid values
+    return out[:, 0] if q.ndim == 0 else out
+
+
+def remove_small_regions(masks, min_size, *, fill_holes=True):
+    """Drop connected regions smaller than ``min_size`` pixels from each mask (and fill holes).
+
+    The clean-up every thresholding pipeline ends with: isolated noisy pixels are not lesions.
+
+    Parameters
+    ----------
+    masks : array (N, H, W) or (N, H, W, 1)
+        Binary masks.
+    min_size : int
+        Smallest region kept, in pixels (>= 0; 0 keeps everything).
+    fill_holes : bool
+        Fill holes inside the kept regions.
+
+    Returns
+    -------
+    numpy.ndarray of uint8, shape (N, H, W)
+
+    Examples
+    --------
+    >>> m = np.zeros((1, 8, 8), np.uint8); m[0, 1:4, 1:4] = 1; m[0, 6, 6] = 1
+    >>> int(remove_small_regions(m, 2).sum())
+    9
+    """
+    from scipy import ndimage
+
+    x = _images(masks, "masks") > 0
+    if not isinstance(min_size, (int, np.integer)) or isinstance(min_size, bool) or min_size < 0:
+        raise ValueError(f"min_size: expected an int >= 0, got {min_size!r}")
+    m = x
+    if min_size > 1:  # one labelling of the whole stack; regions never cross images
+        labels, _ = ndimage.label(m, structure=_PLANE)
+        keep = np.bincount(labels.ravel()) >= min_size
+        keep[0] = False  # the background
+        m = keep[labels]
+    if fill_holes:  # holes: background regions that touch no image border
+        labels, n = ndimage.label(~m, structure=_PLANE)
+        outside = np.zeros(n + 1, bool)
+        outside[np.r_[labels[:, 0].ravel(), labels[:, -1].ravel(), labels[:, :, 0].ravel(),
+                      labels[:, :, -1].ravel()]] = True
+        outside[0] = True  # label 0: the mask itself
+        m = m | ~outside[labels]
+    return m.astype(np.uint8)
+
+
+def threshold_segment(images, k=1.0, *, mask=None, sigma=1.0, polarity="bright", min_size=0):
     """Segment lesions as the pixels more than ``k`` standard deviations from the mean inside ``mask``.
 
-    Smooth, z-score inside the mask, threshold at ``k`` (``-k`` for dark lesions), keep the mask.
-    The classical segmentation baseline; tune ``k`` and ``sigma`` on validation.
+    Smooth, z-score inside the mask, threshold at ``k`` (``-k`` for dark lesions), keep the mask;
+    with ``min_size`` > 0, drop regions smaller than that and fill holes
+    (:func:`remove_small_regions`). The classical segmentation baseline; tune ``k``, ``sigma``,
+    ``min_size`` and the mask's erosion on validation.
 
     Returns
     -------
@@ -208,17 +324,15 @@ def threshold_segment(images, k=1.0, *, mask=None, sigma=1.0, polarity="bright")
     >>> int(threshold_segment(x, 1.0, sigma=0).sum())
     4
     """
-    from scipy import ndimage
 
     x = _images(images)
     m = _mask(mask, x.shape)
     check_range(sigma, "sigma", 0.0)
     check_choice(polarity, "polarity", ("bright", "dark"))
-    if sigma > 0:
-        x = np.stack([ndimage.gaussian_filter(img, sigma) for img in x])
-    z = zscore_in_mask(x, m)
+    z = zscore_in_mask(_smooth(x, sigma), m)
     hit = z > k if polarity == "bright" else z < -k
-    return (hit & m).astype(np.uint8)
+    out = (hit & m).astype(np.uint8)
+    return remove_small_regions(out, min_size) if min_size else out
 
 
 def tune_on_validation(score, grid, *, higher_is_better=True):
@@ -262,3 +376,45 @@ def tune_on_validation(score, grid, *, higher_is_better=True):
     if best is None:
         raise ValueError("score: every combination of the grid scored NaN")
     return best, best_score, trials
+
+
+def blob_anomaly_score(images, sigma, *, mask=None, percentile=99.0):
+    """One score per image for blobs of *either* polarity: a high percentile of the absolute
+    scale-normalized Laplacian of Gaussian (:func:`blob_filter`) inside ``mask``.
+
+    The classical detector to beat in anomaly detection when abnormalities are compact: it finds
+    brighter- and darker-than-surroundings blobs of radius about ``sigma * sqrt(2)`` alike, with no
+    training. Normalize the intensities first (e.g. divide by the body's median), erode the body
+    mask so that the body outline and a bright fat ring are left out, and tune ``sigma``,
+    ``percentile`` and the erosion on validation data.
+
+    Parameters
+    ----------
+    images : array (N, H, W) or (N, H, W, 1)
+    sigma : float
+        Scale of the Laplacian of Gaussian in pixels (> 0).
+    mask : array (N, H, W) of bool, optional
+        Pixels that count; default: everywhere. Each image's mask needs at least one pixel.
+    percentile : float
+        Which percentile of the masked response is the score (0-100; 100 is the maximum).
+
+    Returns
+    -------
+    numpy.ndarray (N,)
+
+    Examples
+    --------
+    >>> x = np.zeros((3, 24, 24)); x[1, 10:14, 10:14] = 1.0; x[2, 10:14, 10:14] = -1.0
+    >>> s = blob_anomaly_score(x, 2.0)
+    >>> bool(s[0] == 0 and s[1] > 0 and np.isclose(s[1], s[2]))
+    True
+    """
+    x = _images(images)
+    m = _mask(mask, x.shape)
+    check_range(percentile, "percentile", 0.0, 100.0)
+    empty = np.flatnonzero(~m.reshape(len(m), -1).any(axis=1))
+    if empty.size:
+        raise ValueError(f"mask: the masks of images {empty[:10].tolist()} are empty; every image needs at least "
+                         "one pixel to score")
+    response = np.abs(blob_filter(x, sigma))
+    return np.array([np.percentile(r[mi], percentile) for r, mi in zip(response, m)])

@@ -51,8 +51,8 @@ def decoder_block(x, skip, filters, *, batch_norm=True, name=None):
 
 
 def small_cnn(input_shape=(None, None, 1), *, filters=(16, 32, 64), n_outputs=1,
-              output_activation="sigmoid", dropout=0.2, name="small_cnn"):
-    """A compact classification CNN: conv blocks with pooling, global average pooling, a dense head.
+              output_activation="sigmoid", dropout=0.2, pooling="avg", name="small_cnn"):
+    """A compact classification CNN: conv blocks with pooling, global (average or max) pooling, a dense head.
 
     Global pooling (instead of ``Flatten``) keeps the parameter count independent of the image
     size, accepts any input size and makes the model look for a pattern *anywhere* in the image.
@@ -69,6 +69,9 @@ def small_cnn(input_shape=(None, None, 1), *, filters=(16, 32, 64), n_outputs=1,
     output_activation : str
         ``"sigmoid"`` for binary or multi-label, ``"softmax"`` for multi-class, ``None`` for logits.
     dropout : float
+    pooling : {"avg", "max"}
+        Global average pooling (the pattern's mean strength over the image) or global max pooling
+        (its strongest occurrence: "is there a small lesion anywhere?").
 
     Examples
     --------
@@ -77,6 +80,8 @@ def small_cnn(input_shape=(None, None, 1), *, filters=(16, 32, 64), n_outputs=1,
     (None, 1)
     """
     _check_shape(input_shape)
+    if pooling not in ("avg", "max"):
+        raise ValueError(f"pooling: expected 'avg' or 'max', got {pooling!r}")
     inputs = keras.Input(input_shape, name="image")
     x = inputs
     for i, f in enumerate(filters):
@@ -85,7 +90,7 @@ def small_cnn(input_shape=(None, None, 1), *, filters=(16, 32, 64), n_outputs=1,
         x = layers.Activation("relu", name=f"block{i + 1}_relu")(x)
         if i < len(filters) - 1:
             x = layers.MaxPooling2D(name=f"block{i + 1}_pool")(x)
-    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    x = (layers.GlobalMaxPooling2D(name="gmp") if pooling == "max" else layers.GlobalAveragePooling2D(name="gap"))(x)
     if dropout:
         x = layers.Dropout(dropout, name="dropout")(x)
     outputs = layers.Dense(n_outputs, activation=output_activation, name="head")(x)

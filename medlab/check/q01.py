@@ -19,7 +19,7 @@ def normalize_intensity(student_fn):
     --------
     >>> from medlab.check import q01
     >>> fn = q01.normalize_intensity(lambda x: _reference_normalize(x))
-    ✓ normalize_intensity: all 4 cases pass.
+    ✓ normalize_intensity: all 3 cases pass.
     """
     rng = np.random.default_rng(7)
     batch = np.concatenate([rng.normal(100, 20, (1, 8, 8, 1)), rng.normal(0.2, 0.01, (1, 8, 8, 1)),
@@ -34,22 +34,18 @@ def normalize_intensity(student_fn):
         expect_close(out.std(axis=axes), np.ones(3), "each image's standard deviation", atol=1e-2)
 
     def matches_reference(f):
-        expect_close(f(batch.copy()), _reference_normalize(batch), "the normalized batch", rtol=1e-3, atol=1e-3)
+        expect_close(f(batch.copy()), _reference_normalize(batch), "the normalized batch ((x - mean) / std, "
+                     "pixel by pixel)", rtol=1e-3, atol=1e-3)
 
     def constant_image(f):
         out = np.asarray(f(const.copy()), dtype=float)
         expect(np.all(np.isfinite(out)), "a constant image gave NaN or inf: add a small eps to the denominator")
         expect_close(out, np.zeros_like(const), "a constant image (should map to zeros)", atol=1e-3)
 
-    def input_untouched(f):
-        x = batch.copy()
-        f(x)
-        expect(np.array_equal(x, batch), "your function changed its input in place; return a new array")
-
+    # A function that changes its input in place is stopped by the guard of run_checks (first case).
     cases = [("per-image mean 0 and std 1", per_image_stats),
              ("values match the reference", matches_reference),
-             ("constant image", constant_image),
-             ("input left unchanged", input_untouched)]
+             ("constant image", constant_image)]
     return run_checks("normalize_intensity", student_fn, _reference_normalize, cases,
                       hint="take the mean and std over axes (1, 2, 3) with keepdims=True, one pair per image, "
                            "and divide by (std + 1e-6).")
@@ -58,7 +54,7 @@ def normalize_intensity(student_fn):
 def _reference_build_cnn(input_shape):
     from ..models import small_cnn
 
-    return small_cnn(input_shape, filters=(16, 32, 64, 64), dropout=0.2)  # the solution's network
+    return small_cnn(input_shape, filters=(16, 32, 64, 64), dropout=0.2, pooling="max")  # the solution's network
 
 
 def build_cnn(student_fn):
@@ -99,4 +95,4 @@ def build_cnn(student_fn):
              ("global pooling, no Flatten", global_pooling), ("a small model", small)]
     return run_checks("build_cnn", student_fn, _reference_build_cnn, cases,
                       hint="Conv2D -> BatchNormalization -> ReLU -> MaxPooling2D a few times, then "
-                           "GlobalAveragePooling2D and Dense(1, activation='sigmoid').")
+                           "GlobalMaxPooling2D (or GlobalAveragePooling2D) and Dense(1, activation='sigmoid').")

@@ -1,0 +1,221 @@
+"""medlab.baselines: the classical methods the bars are set against."""
+
+import numpy as np
+import pytest
+
+from medlab import baselines, data, metrics
+
+
+@pytest.fixture(scope="module")
+def scans():
+    return data.make_lesion_dataset(12, images_per_patient=4, size=64, lesion_contrast=(0.2, 0.5),
+                                    lesion_radius=(3, 7), seed=3)
+
+
+def _square(size=24, lo=10, hi=14, value=1.0, noise=0.05, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0, noise, (1, size, size))
+    x[0, lo:hi, lo:hi] += value
+    return x
+
+
+# ---------------------------------------------------------------- body_mask
+
+def test_body_mask_finds_the_body(scans):
+    found = baselines.body_mask(scans["images"], erosion=0)
+    assert found.shape == scans["body_masks"].shape and found.dtype == bool
+    assert (found == scans["body_masks"]).mean() > 0.97
+
+
+def test_body_mask_erosion_shrinks_inside_the_body(scans):
+    m0 = baselines.body_mask(scans["images"][:4], erosion=0)
+    m3 = baselines.body_mask(scans["images"][:4], erosion=3)
+    assert m3.sum() < m0.sum() and not (m3 & ~m0).any()
+
+
+def test_body_mask_keeps_the_largest_region_and_skips_constant_images():
+    x = np.zeros((2, 32, 32))
+    x[0, 4:20, 4:20] = 1.0  # the body
+    x[0, 26:28, 26:28] = 1.0  # a speck of noise outside it
+    found = baselines.body_mask(x, erosion=0, sigma=0)
+    assert found[0, 10, 10] and not found[0, 27, 27]
+    assert not found[1].any()  # a constant image has no body
+
+
+@pytest.mark.parametrize("kwargs, message", [(dict(erosion=-1), "erosion"), (dict(erosion=1.5), "erosion"),
+                                             (dict(sigma=-1.0), "sigma")])
+def test_body_mask_rejects_bad_arguments(kwargs, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        baselines.body_mask(np.zeros((1, 32, 32)), **kwargs)
+
+
+def test_images_must_be_a_batch_of_2d_images():
+    with pytest.raises(ValueError, match=r"images: expected a batch of 2D images .* got shape \(32, 32\)"):
+        baselines.body_mask(np.zeros((32, 32)))
+
+
+# ---------------------------------------------------------------- zscore_in_mask
+
+def test_zscore_uses_only_the_pixels_inside_the_mask():
+    rng = np.random.default_rng(1)
+    x = rng.normal(5, 2, (2, 16, 16))
+    m = np.zeros((2, 16, 16), bool)
+    m[:, 4:12, 4:12] = True
+    x[~m] = 1000.0  # air: must not set the statistics
+    z = baselines.zscore_in_mask(x, m)
+    assert np.allclose(z[m].reshape(2, -1).mean(axis=1), 0, atol=1e-9)
+    assert np.allclose(z[m].reshape(2, -1).std(axis=1), 1, atol=1e-5)
+
+
+def test_zscore_mask_shape_is_checked():
+    with pytest.raises(ValueError, match="mask: expected shape"):
+        baselines.zscore_in_mask(np.zeros((2, 8, 8)), np.ones((1, 8, 8), bool))
+
+
+# ---------------------------------------------------------------- blob_filter / blob_score
+
+def test_blob_filter_peaks_on_the_blob_and_polarity_flips_the_sign():
+    x = _square(noise=0.0)
+    bright = baselines.blob_filter(x, 2.0)
+    dark = baselines.blob_filter(x, 2.0, polarity="dark")
+    assert np.unravel_index(bright[0].argmax(), bright[0].shape) in {(11, 11), (11, 12), (12, 11), (12, 12)}
+    assert np.allclose(dark, -bright)
+
+
+def test_blob_score_ranks_a_blob_above_noise():
+    x = np.concatenate([_square(value=0.0, seed=1), _square(seed=2)])
+    s = baselines.blob_score(x, sigmas=(1.5, 2.0))
+    assert s[1] > s[0]
+
+
+@pytest.mark.parametrize("kwargs", [dict(sigmas=()), dict(sigmas=(1.0, -1.0)), dict(percentile=101.0)])
+def test_blob_score_rejects_bad_arguments(kwargs):
+    with pytest.raises(ValueError):
+        baselines.blob_score(np.zeros((1, 16, 16)), **kwargs)
+
+
+# ---------------------------------------------------------------- intensity_score
+
+def test_intensity_score_ranks_a_bright_spot_above_noise_and_dark_polarity_finds_dark_spots():
+    plain, bright, dark = _square(value=0.0, seed=1), _square(seed=2), _square(value=-1.0, seed=3)
+    x = np.concatenate([plain, bright, dark])
+    s = baselines.intensity_score(x, sigma=1.0, percentile=99)
+    assert s[1] > s[0] and s[1] > s[2]
+    d = baselines.intensity_score(x, sigma=1.0, percentile=99, polarity="dark")
+    assert d[2] > d[0] and d[2] > d[1]
+
+
+def test_intensity_score_looks_only_inside_the_mask():
+    x = _square(lo=2, hi=6)  # the bright spot lies outside the mask
+    m = np.zeros((1, 24, 24), bool)
+    m[0, 10:20, 10:20] = True
+    inside = baselines.intensity_score(x, m, sigma=0, percentile=100)
+    everywhere = baselines.intensity_score(x, sigma=0, percentile=100)
+    assert inside[0] < 5 < everywhere[0]
+
+
+def test_intensity_score_detects_lesions_in_synthetic_scans(scans):
+    # the eroded body leaves out the bright fat ring; a high percentile then finds the lesion
+    mask = baselines.body_mask(scans["images"], erosion=6)
+    auc = metrics.roc_auc(scans["labels"], baselines.intensity_score(scans["images"], mask, sigma=1.0,
+                                                                     percentile=95))
+    assert auc > 0.9
+
+
+def test_intensity_score_percentiles_match_numpy_inside_the_mask():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(6, 12, 12))
+    m = rng.uniform(size=(6, 12, 12)) < 0.4
+    m[2] = False  # an empty mask: the whole image
+    z = baselines.zscore_in_mask(x, m)
+    for q in (0, 12.5, 50, 95, 100):
+        expected = [np.percentile(zi[mi] if mi.any() else zi, q) for zi, mi in zip(z, m)]
+        assert np.allclose(baselines.intensity_score(x, m, sigma=0, percentile=q), expected)
+    several = baselines.intensity_score(x, m, sigma=0, percentile=[50, 95])
+    assert several.shape == (6, 2)
+    assert np.allclose(several[:, 1], baselines.intensity_score(x, m, sigma=0, percentile=95))
+
+
+@pytest.mark.parametrize("kwargs, message", [(dict(sigma=-1), "sigma"), (dict(percentile=-1), "percentile"),
+                                             (dict(polarity="up"), "polarity"),
+                                             (dict(percentile=[50, 101]), "percentile"),
+                                             (dict(percentile=[]), "percentile")])
+def test_intensity_score_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        baselines.intensity_score(np.zeros((1, 8, 8)), **kwargs)
+
+
+# ---------------------------------------------------------------- threshold_segment / remove_small_regions
+
+def test_remove_small_regions_drops_specks_and_fills_holes():
+    m = np.zeros((1, 12, 12), np.uint8)
+    m[0, 1:6, 1:6] = 1
+    m[0, 3, 3] = 0  # a hole
+    m[0, 9, 9] = 1  # a speck
+    out = baselines.remove_small_regions(m, 2)
+    assert out.dtype == np.uint8 and out[0, 3, 3] == 1 and out[0, 9, 9] == 0 and out.sum() == 25
+    kept = baselines.remove_small_regions(m, 0, fill_holes=False)
+    assert np.array_equal(kept, m)
+
+
+@pytest.mark.parametrize("min_size", [-1, 2.5, True])
+def test_remove_small_regions_rejects_bad_sizes(min_size):
+    with pytest.raises(ValueError, match="min_size"):
+        baselines.remove_small_regions(np.zeros((1, 4, 4)), min_size)
+
+
+def test_threshold_segment_finds_a_bright_square_and_cleans_specks():
+    x = _square(noise=0.0)
+    x[0, 2, 2] = 1.0  # a single bright pixel
+    raw = baselines.threshold_segment(x, 1.0, sigma=0)
+    clean = baselines.threshold_segment(x, 1.0, sigma=0, min_size=4)
+    assert raw[0, 2, 2] == 1 and clean[0, 2, 2] == 0
+    assert clean[0, 10:14, 10:14].all() and clean.sum() == 16
+
+
+def test_threshold_segment_dark_polarity_and_mask():
+    x = _square(value=-1.0, noise=0.0)
+    m = np.zeros((1, 24, 24), bool)
+    m[0, :, :12] = True
+    out = baselines.threshold_segment(x, 1.0, mask=m, sigma=0, polarity="dark")
+    assert out[0, 10:14, 10:12].all() and out[0, :, 12:].sum() == 0
+
+
+def test_tuned_threshold_segments_synthetic_lesions(scans):
+    pos = scans["labels"] == 1
+    images, masks = scans["images"][pos], scans["masks"][pos]
+    body = baselines.body_mask(images, erosion=6)
+    pred = baselines.threshold_segment(images, 1.0, mask=body, sigma=1.0, min_size=20)
+    assert np.mean([metrics.dice_coefficient(t, p) for t, p in zip(masks, pred)]) > 0.6
+
+
+# ---------------------------------------------------------------- tune_on_validation
+
+def test_tune_on_validation_keeps_the_best_and_lists_every_trial():
+    best, score, trials = baselines.tune_on_validation(lambda a, b: -(a - 2) ** 2 - (b - 1) ** 2,
+                                                       {"a": [0, 2, 3], "b": [1, 5]})
+    assert best == {"a": 2, "b": 1} and score == 0 and len(trials) == 6
+
+
+def test_tune_on_validation_lower_is_better_and_nan_is_skipped():
+    scores = {1: float("nan"), 2: 0.5, 3: 0.2}
+    best, score, _ = baselines.tune_on_validation(lambda k: scores[k], {"k": [1, 2, 3]}, higher_is_better=False)
+    assert best == {"k": 3} and score == 0.2
+    best, score, _ = baselines.tune_on_validation(lambda k: scores[k], {"k": [1, 2, 3]})
+    assert best == {"k": 2}
+
+
+def test_tune_on_validation_first_of_equal_scores_wins():
+    best, _, _ = baselines.tune_on_validation(lambda k: 1.0, {"k": [4, 5]})
+    assert best == {"k": 4}
+
+
+@pytest.mark.parametrize("score, grid, error", [
+    (42, {"k": [1]}, TypeError),
+    (lambda k: k, {}, ValueError),
+    (lambda k: k, {"k": []}, ValueError),
+    (lambda k: float("nan"), {"k": [1, 2]}, ValueError),
+])
+def test_tune_on_validation_rejects_bad_input(score, grid, error):
+    with pytest.raises(error):
+        baselines.tune_on_validation(score, grid)
