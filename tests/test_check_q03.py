@@ -62,17 +62,57 @@ def _batch_percentile(images, recons, mask, sigma=2.0):  # one percentile over t
     return np.full(len(maps), np.percentile(maps[np.asarray(mask, bool)], 99))
 
 
+def _mean_instead(images, recons, mask, sigma=2.0):  # the wrong reduction: the mean of the map
+    maps = np.abs(gaussian_filter(_residual(images, recons), (0, sigma, sigma)))
+    return np.array([a[m].mean() for a, m in zip(maps, np.asarray(mask, bool))])
+
+
+def _median_instead(images, recons, mask, sigma=2.0):
+    maps = np.abs(gaussian_filter(_residual(images, recons), (0, sigma, sigma)))
+    return np.array([np.median(a[m]) for a, m in zip(maps, np.asarray(mask, bool))])
+
+
+def _abs_first(images, recons, mask, sigma=2.0):  # rectifies, then smooths
+    return _p99(gaussian_filter(np.abs(_residual(images, recons)), (0, sigma, sigma)), mask)
+
+
+def _unsmoothed(images, recons, mask, sigma=2.0):
+    return _p99(np.abs(_residual(images, recons)), mask)
+
+
+def _fixed_sigma(images, recons, mask, sigma=2.0):  # ignores the sigma argument
+    return _p99(np.abs(gaussian_filter(_residual(images, recons), (0, 2.0, 2.0))), mask)
+
+
+def _text(images, recons, mask, sigma=2.0):  # the right numbers, as text
+    return [f"{v:.6f}" for v in q03._reference_anomaly_score(images, recons, mask, sigma)]
+
+
 @pytest.mark.parametrize("wrong, message", [
-    (_signed, "dark lesion"),
-    (_batch_blur, "batch"),
-    (_no_mask, "outside the mask"),
-    (_max_instead, "values match"),
-    (_squared_first, "values match"),
+    (_signed, "take the absolute value of the smoothed residual"),
+    (_batch_blur, "was the batch axis smoothed too"),
+    (_no_mask, "errors outside the mask"),
+    (_max_instead, "your score is the maximum of the map"),
+    (_mean_instead, "your score is the mean of the map"),
+    (_median_instead, "your score is the median of the map"),
+    (_squared_first, "you squared the residual before smoothing"),
+    (_abs_first, "you took the absolute value before smoothing"),
+    (_unsmoothed, "the map was not smoothed"),
+    (_fixed_sigma, "use the `sigma` argument"),
     (_batch_percentile, "one image at a time"),
+    (_text, "return the value itself, not its text"),
 ])
 def test_wrong_answers_rejected(wrong, message):
     with pytest.raises(AssertionError, match=message):
         q03.anomaly_score(wrong)
+
+
+def test_wrong_reduction_is_not_blamed_on_the_absolute_value():
+    """The mean of the map treats dark and bright alike: the message must name the reduction."""
+    with pytest.raises(AssertionError) as err:
+        q03.anomaly_score(_mean_instead)
+    assert "absolute value" not in str(err.value)
+    assert "99th percentile" in str(err.value)
 
 
 def test_crash_is_reported():

@@ -60,12 +60,32 @@ def _nan_for_identical(reference, image, data_range):
     return float("nan") if mse == 0 else 10 * np.log10(data_range**2 / mse)
 
 
+def _natural_log(reference, image, data_range):
+    mse = np.mean((np.asarray(reference, float) - np.asarray(image, float)) ** 2)
+    return 10 * np.log(data_range**2 / mse)
+
+
+def _twenty_log(reference, image, data_range):  # 20 log10 of the squared ratio
+    mse = np.mean((np.asarray(reference, float) - np.asarray(image, float)) ** 2)
+    return 20 * np.log10(data_range**2 / mse)
+
+
+def _image_range(reference, image, data_range):  # the range of the image instead of the given one
+    reference, image = np.asarray(reference, float), np.asarray(image, float)
+    mse = np.mean((reference - image) ** 2)
+    return 10 * np.log10((reference.max() - reference.min()) ** 2 / mse) if np.ptp(reference) else \
+        10 * np.log10(data_range**2 / mse)
+
+
 @pytest.mark.parametrize("wrong, message", [
-    (_image_max, "known values|data_range"),
-    (_no_float, "uint8"),
-    (_forgot_square, "known values"),
-    (_sum_not_mean, "known values"),
-    (_nan_for_identical, "identical"),
+    (_image_max, "you used the reference's maximum instead of the data_range you are given"),
+    (_image_range, r"use the data_range you are given, not the image's max or range"),
+    (_no_float, "convert to float before subtracting"),
+    (_forgot_square, "data_range is not squared"),
+    (_sum_not_mean, "you divided by the sum of the squared errors"),
+    (_natural_log, "natural log: PSNR uses log10"),
+    (_twenty_log, "20 \\* log10 goes with the root of the MSE"),
+    (_nan_for_identical, r"two identical images: expected inf \(MSE = 0\), got nan"),
 ])
 def test_psnr_wrong_answers_rejected(wrong, message):
     with pytest.raises(AssertionError, match=message):
@@ -113,8 +133,13 @@ def _step(loss_fn, *, update_d=True, one_tape=False):
 
 
 def _right(real, fake, clean, denoised):
-    d = BCE(tf.ones_like(real), real) + BCE(tf.zeros_like(fake), fake)  # the sum form is accepted too
+    d = 0.5 * (BCE(tf.ones_like(real), real) + BCE(tf.zeros_like(fake), fake))  # pix2pix: chance at ln 2
     return d, BCE(tf.ones_like(fake), fake), tf.reduce_mean(tf.abs(clean - denoised))
+
+
+def _plain_sum(real, fake, clean, denoised):  # chance at 2 ln 2, not at the ln 2 the plot draws
+    _, adv, l1 = _right(real, fake, clean, denoised)
+    return BCE(tf.ones_like(real), real) + BCE(tf.zeros_like(fake), fake), adv, l1
 
 
 def _generator_labels_fakes_as_fake(real, fake, clean, denoised):
@@ -124,7 +149,7 @@ def _generator_labels_fakes_as_fake(real, fake, clean, denoised):
 
 def _probabilities_as_logits(real, fake, clean, denoised):
     bce = keras.losses.BinaryCrossentropy()  # from_logits forgotten: logits read as probabilities
-    d = bce(tf.ones_like(real), real) + bce(tf.zeros_like(fake), fake)
+    d = 0.5 * (bce(tf.ones_like(real), real) + bce(tf.zeros_like(fake), fake))
     return d, bce(tf.ones_like(fake), fake), tf.reduce_mean(tf.abs(clean - denoised))
 
 
@@ -142,18 +167,19 @@ def _returns_floats(generator, discriminator, g_optimizer, d_optimizer, noisy, c
     return {k: float(v.numpy()) for k, v in out.items()}  # breaks inside tf.function
 
 
-def test_gan_step_sum_form_passes():
+def test_gan_step_student_style_passes():
     fn = _step(_right)
     assert q04.gan_train_step(fn) is fn
 
 
 @pytest.mark.parametrize("wrong, message", [
     (_step(_generator_labels_fakes_as_fake), "g_adv"),
-    (_step(_probabilities_as_logits), "d_loss|from_logits"),
+    (_step(_plain_sum), r"the plain sum: halve it as pix2pix does, so that chance .* is at d_loss = ln 2"),
+    (_step(_probabilities_as_logits), "are the logits passed with from_logits=True"),
     (_step(_l2_instead_of_l1), "g_l1"),
     (_no_l1_weight, "g_loss"),
     (_step(_right, update_d=False), "discriminator's weights did not change"),
-    (_step(_right, one_tape=True), "discriminator's update|generator's update"),
+    (_step(_right, one_tape=True), "the generator's update of weight"),
     (_returns_floats, "tf.function"),
 ])
 def test_gan_step_wrong_answers_rejected(wrong, message):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..metrics import psnr as _reference_psnr
-from ._core import expect, expect_close, run_checks
+from ._core import CaseFailed, expect, expect_close, run_checks
 
 
 def psnr(student_fn):
@@ -24,10 +24,33 @@ def psnr(student_fn):
     u_img = (u_ref.astype(int) + rng.integers(-60, 61, (10, 10))).astype(np.uint8)  # squares overflow uint8 too
 
     def known_values(f):
-        expect_close(f(np.zeros((4, 4)), np.full((4, 4), 0.1), data_range=1.0),
-                     20.0, "PSNR of an error of 0.1 everywhere, data_range 1 (MSE 0.01)", rtol=1e-6)
-        expect_close(f(np.zeros((4, 4)), np.full((4, 4), 0.1), data_range=2.0),
-                     10 * np.log10(4 / 0.01), "the same error with data_range 2", rtol=1e-6)
+        ref, img = np.full((4, 4), 0.5), np.full((4, 4), 0.6)  # an error of 0.1 everywhere: MSE 0.01
+        for data_range in (1.0, 2.0):
+            expected = 10 * np.log10(data_range**2 / 0.01)
+            what = f"PSNR of an error of 0.1 everywhere (MSE 0.01) with data_range {data_range:g}"
+            try:
+                expect_close(f(ref.copy(), img.copy(), data_range=data_range), expected, what, rtol=1e-6)
+            except CaseFailed as failure:
+                got = f(ref.copy(), img.copy(), data_range=data_range)
+                got = float(np.asarray(got.numpy() if hasattr(got, "numpy") else got, dtype=float)) \
+                    if np.asarray(got).dtype.kind in "biuf" or hasattr(got, "numpy") else None
+                mistakes = [
+                    (10 * np.log10(data_range / 0.01),
+                     "data_range is not squared: PSNR = 10 * log10(data_range**2 / MSE)"),
+                    (10 * np.log10(data_range**2 / (0.01 * ref.size)), "you divided by the sum of the squared errors: "
+                     "use their mean (MSE), so the score does not grow with the image size"),
+                    (10 * np.log10(0.5**2 / 0.01), "you used the reference's maximum instead of the data_range you "
+                     "are given: the peak is the span the values can take, not one image's content"),
+                    (10 * np.log10(0.6**2 / 0.01), "you used the image's maximum instead of the data_range you are "
+                     "given: the peak is the span the values can take, not one image's content"),
+                    (10 * np.log(data_range**2 / 0.01), "natural log: PSNR uses log10"),
+                    (20 * np.log10(data_range**2 / 0.01), "20 * log10 goes with the root of the MSE: use 10 * log10 of "
+                     "data_range**2 / MSE (or 20 * log10(data_range / RMSE))"),
+                ]
+                for value, message in mistakes:
+                    if got is not None and not np.isclose(value, expected) and np.isclose(got, value, rtol=1e-6):
+                        raise CaseFailed(f"{what}: expected {expected:.4f}, got {got:.4f}: {message}") from None
+                raise failure
 
     def given_range(f):
         expect_close(f(a, b, data_range=1.0), _reference_psnr(a, b, data_range=1.0),
@@ -144,8 +167,9 @@ def gan_train_step(student_fn):
     """Check ``gan_train_step(generator, discriminator, g_optimizer, d_optimizer, noisy, clean,
     l1_weight=...) -> dict`` on a tiny fixed case with SGD, against losses computed by hand.
 
-    The discriminator's loss may be the sum ``BCE(1, real) + BCE(0, fake)`` or half of it
-    (pix2pix); everything else must match the reference.
+    The discriminator's loss is pix2pix's ``0.5 * (BCE(1, real) + BCE(0, fake))``, whose chance
+    level is ln 2 (the line the notebook's loss plot draws); the plain sum, whose chance level is
+    2 ln 2, is rejected with a message that says so. Everything else must match the reference.
     """
     expected = _expected_losses()
 
@@ -157,10 +181,15 @@ def gan_train_step(student_fn):
     def loss_values(f):
         out, _, _ = _run(f)
         d_loss = _scalar(out, "d_loss")
-        ok = any(np.isclose(d_loss, s * expected["d_sum"], rtol=1e-4) for s in (1.0, 0.5))
-        expect(ok, f"d_loss: expected BCE(1, D(noisy, clean)) + BCE(0, D(noisy, G(noisy))) = {expected['d_sum']:.5f} "
-               f"(or half of it), got {d_loss:.5f}; are the logits passed with from_logits=True, real labelled 1 "
-               "and fake 0?")
+        half = 0.5 * expected["d_sum"]
+        expect(not np.isclose(d_loss, expected["d_sum"], rtol=1e-4),
+               f"d_loss: expected 0.5 * (BCE(1, D(noisy, clean)) + BCE(0, D(noisy, G(noisy)))) = {half:.5f}, got "
+               f"{d_loss:.5f}, the plain sum: halve it as pix2pix does, so that chance (D says 0.5 to everything) is "
+               f"at d_loss = ln 2 = {np.log(2):.3f}, the line the loss plot draws (the plain sum's chance is "
+               f"2 ln 2 = {2 * np.log(2):.3f})")
+        expect(np.isclose(d_loss, half, rtol=1e-4),
+               f"d_loss: expected 0.5 * (BCE(1, D(noisy, clean)) + BCE(0, D(noisy, G(noisy)))) = {half:.5f}, got "
+               f"{d_loss:.5f}; are the logits passed with from_logits=True, real labelled 1 and fake 0?")
         expect_close(_scalar(out, "g_adv"), expected["g_adv"],
                      "g_adv = BCE(ones, D(noisy, G(noisy))), the non-saturating generator loss (label the fakes "
                      "as real)", rtol=1e-4)
@@ -186,8 +215,8 @@ def gan_train_step(student_fn):
         _, _, (d0, d1) = _run(f)
         _, _, (r0, r1) = _run(_reference_gan_step)
         got = [b - a for a, b in zip(d0, d1)]
-        ref = [rb - ra for ra, rb in zip(r0, r1)]  # the reference halves d_loss
-        ok = any(all(np.allclose(g, s * r, rtol=1e-3, atol=1e-6) for g, r in zip(got, ref)) for s in (1.0, 2.0))
+        ref = [rb - ra for ra, rb in zip(r0, r1)]  # the reference halves d_loss, as the exercise asks
+        ok = all(np.allclose(g, r, rtol=1e-3, atol=1e-6) for g, r in zip(got, ref))
         expect(ok, "the discriminator's update does not match one SGD step on d_loss: take its gradient with "
                "respect to discriminator.trainable_variables only, from the same forward pass")
 
@@ -200,6 +229,6 @@ def gan_train_step(student_fn):
              ("discriminator update", discriminator_update), ("runs inside tf.function", compiles)]
     return run_checks("gan_train_step", student_fn, _reference_gan_step, cases,
                       hint="one forward pass inside two tapes: denoised = G(noisy); real = D([noisy, clean]); "
-                           "fake = D([noisy, denoised]); d_loss = BCE(1, real) + BCE(0, fake); "
+                           "fake = D([noisy, denoised]); d_loss = 0.5 * (BCE(1, real) + BCE(0, fake)); "
                            "g_loss = BCE(1, fake) + l1_weight * mean|clean - denoised|; then each optimizer "
                            "applies its own tape's gradients to its own network's trainable_variables.")
