@@ -65,12 +65,12 @@ def _sklearn_default(y, s, target):  # drop_intermediate=True removes points on 
 
 
 @pytest.mark.parametrize("wrong, message", [
-    (_quantile, "small example"),
-    (_ceil, "exact fraction|higher threshold"),
-    (_all_scores, "small example|below the target"),
-    (_one_too_far, "small example"),
-    (_lowest_positive, "small example"),
-    (_sklearn_default, "small example"),
+    (_quantile, r"case 'a small example by hand': .*your threshold 0.525 is not one of the positives' scores"),
+    (_ceil, r"case 'an exact fraction \(floating point\)': .*expected 0.46, got 0.45"),
+    (_all_scores, r"case 'a small example by hand': .*your threshold 0.3 is the lowest positive score"),
+    (_one_too_far, r"case 'a small example by hand': .*your threshold 0.3 is the lowest positive score"),
+    (_lowest_positive, r"case 'a small example by hand': .*your threshold 0.3 is the lowest positive score"),
+    (_sklearn_default, r"case 'a small example by hand': .*your threshold 0.3 is the lowest positive score"),
 ])
 def test_wrong_answers_rejected(wrong, message):
     with pytest.raises(AssertionError, match=message):
@@ -81,5 +81,6 @@ def test_crashing_answer_reported():
     def crashes(y, s, target):
         return s[y]  # lists cannot be indexed by lists
 
-    with pytest.raises(AssertionError, match="raised|small example|plain lists"):
+    message = r"case 'a small example by hand': .*expected shape \(\), got shape \(6,\)"
+    with pytest.raises(AssertionError, match=message):
         q05.threshold_for_sensitivity(crashes)

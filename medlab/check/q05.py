@@ -30,8 +30,19 @@ def threshold_for_sensitivity(student_fn):
     def by_hand(f):
         # positives score 0.9, 0.8, 0.6, 0.3: three of four (0.75) are found at 0.6 and above
         y, s = [0, 1, 1, 0, 1, 1], [0.1, 0.9, 0.6, 0.7, 0.3, 0.8]
-        expect_close(f(np.array(y), np.array(s), 0.75), 0.6,
-                     "threshold for 75 % sensitivity (positives score 0.9, 0.8, 0.6, 0.3)")
+        what = "threshold for 75 % sensitivity (positives score 0.9, 0.8, 0.6, 0.3)"
+        got = f(np.array(y), np.array(s), 0.75)
+        if np.ndim(got) == 0 and isinstance(got, (int, float, np.number)) and np.isfinite(got):
+            t = float(got)
+            expect(np.any(np.isclose(t, [0.9, 0.8, 0.6, 0.3])),
+                   f"{what}: your threshold {t:.4g} is not one of the positives' scores (interpolated between them, "
+                   "as np.quantile does?); the highest threshold that reaches the target sits exactly at a "
+                   "positive's score, expected 0.6")
+            expect(not np.isclose(t, 0.3),
+                   f"{what}: your threshold 0.3 is the lowest positive score: it finds 4 of 4 positives where 3 of 4 "
+                   "were asked, and the higher threshold 0.6 finds 3 of 4 with fewer false alarms. Do you rank every "
+                   "score rather than only the positives', or step one positive too far?")
+        expect_close(got, 0.6, what)
         expect_close(f(np.array(y), np.array(s), 1.0), 0.3,
                      "threshold for 100 % sensitivity (the lowest positive score)")
 
