@@ -56,6 +56,22 @@ def test_same_seed_same_augmentation():
     np.testing.assert_allclose(a, b)
 
 
+def test_same_seed_different_seed():
+    x = _lateral_batch(4)
+    a = np.asarray(augment.augmentation_layers(seed=3)(x, training=True))
+    c = np.asarray(augment.augmentation_layers(seed=4)(x, training=True))
+    assert not np.allclose(a, c)
+
+
+def test_nearest_interpolation_keeps_the_noise():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(16, 32, 32, 1)).astype(np.float32)  # pure noise, standard deviation 1
+    smooth = np.asarray(augment.augmentation_layers(seed=0)(x, training=True))
+    kept = np.asarray(augment.augmentation_layers(seed=0, interpolation="nearest")(x, training=True))
+    assert smooth.std() < 0.9 < kept.std()  # bilinear resampling averages the noise away
+    assert set(np.unique(kept)) <= set(np.unique(x))  # nearest only moves pixels
+
+
 def test_all_layers_off_is_identity():
     aug = augment.augmentation_layers(rotation=0, zoom=0, translation=0)
     assert len(aug.layers) == 0
@@ -63,7 +79,8 @@ def test_all_layers_off_is_identity():
 
 @pytest.mark.parametrize("kwargs, name", [
     (dict(rotation=-0.1), "rotation"), (dict(zoom=1.5), "zoom"), (dict(translation=0.7), "translation"),
-    (dict(noise=2.0), "noise"), (dict(fill_mode="mirror"), "fill_mode"), (dict(value_range=(1, 0)), "value_range"),
+    (dict(noise=2.0), "noise"), (dict(fill_mode="mirror"), "fill_mode"),
+    (dict(interpolation="bicubic"), "interpolation"), (dict(value_range=(1, 0)), "value_range"),
 ])
 def test_layers_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=name):

@@ -81,11 +81,26 @@ def test_correct_variants_pass(variant):
     (lambda m, x, name: _grad_cam(m, x, name, force_layer="conv2"), "conv1"),  # ignores layer_name
     (lambda m, x, name: _grad_cam(m, x, name, norm=False), "maximum"),
     (lambda m, x, name: _grad_cam(m, x, name, method="nearest"), "bilinear"),
+    (lambda m, x, name: _grad_cam(m, x, name, method="bicubic"), "overshoot of a cubic interpolation"),
+    (lambda m, x, name: _grad_cam(m, x, name, method="lanczos3"), "overshoot of a cubic interpolation"),
     (lambda m, x, name: _grad_cam(m, x, name)[..., None], "shape"),
 ])
 def test_wrong_answers_rejected(wrong, message):
     with pytest.raises(AssertionError, match=message):
         q07.grad_cam(wrong)
+
+
+def test_bicubic_is_not_blamed_on_the_relu():
+    with pytest.raises(AssertionError) as err:
+        q07.grad_cam(lambda m, x, name: _grad_cam(m, x, name, method="bicubic"))
+    assert "bicubic" in str(err.value) and "apply a ReLU" not in str(err.value)
+
+
+def test_missing_relu_is_not_blamed_on_the_upsampling():
+    with pytest.raises(AssertionError) as err:
+        q07.grad_cam(lambda m, x, name: (lambda c: c / np.abs(c).max(axis=(1, 2), keepdims=True))(
+            _grad_cam(m, x, name, relu=False, norm=False)))
+    assert "apply a ReLU" in str(err.value) and "cubic" not in str(err.value)
 
 
 def test_input_gradient_saliency_rejected():

@@ -61,9 +61,21 @@ def _cast_to_uint8(seed=None):
     return lambda x, training=True: tf.cast(rotate(x, training=training) * 50 + 128, tf.uint8)
 
 
+def _ignores_seed(seed=None):  # every build draws new random numbers: a run cannot be repeated
+    return keras.layers.Pipeline([keras.layers.RandomRotation(0.03, fill_mode="nearest"),
+                                  keras.layers.RandomTranslation(0.08, 0.08, fill_mode="nearest")])
+
+
+def _fixed_seed(seed=None):  # the argument is replaced by a constant: every seed gives the same run
+    return keras.layers.Pipeline([keras.layers.RandomRotation(0.03, fill_mode="nearest", seed=1),
+                                  keras.layers.RandomTranslation(0.08, 0.08, fill_mode="nearest", seed=2)])
+
+
 @pytest.mark.parametrize("wrong, message", [
-    (_blind_flip, "left-right"),
-    (_any_angle, "left-right|top-bottom"),
+    (_ignores_seed, "built twice augmented the same batch differently: the seed is ignored"),
+    (_fixed_seed, "gave the same augmentation: the seed argument is replaced"),
+    (_blind_flip, "ended up on the right"),
+    (_any_angle, "ended up on the right in .* draws: no left-right flips \\(nor large rotations\\)"),
     (_nothing_random, "changed"),
     (_noise_always_on, "unchanged"),
     (_contrast_default_range, "clipped"),

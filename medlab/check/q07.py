@@ -10,6 +10,9 @@ from ._core import expect, run_checks
 #: the upsampling may differ: bilinear (asked for) gives 1.0, SciPy's ``zoom(order=1)`` about 0.985,
 #: bicubic clipped at 0 about 0.995; nearest neighbour (blocky maps, 0.95-0.97) and every wrong answer tried fall below.
 MIN_CORRELATION = 0.975
+#: A cubic upsampling (bicubic, Lanczos) of a map in [0, 1] overshoots below 0 by a few hundredths (at
+#: most about 0.08 on the checker's model); a map without its ReLU goes far lower (about -0.5 there).
+MAX_OVERSHOOT = 0.2
 
 
 def _reference_grad_cam(model, images, layer_name=None):
@@ -96,8 +99,15 @@ def grad_cam(student_fn):
 
     def shape_and_range(f):
         maps = _as_maps(f(model, images.copy(), "conv2"), n, size)
-        expect(maps.min() >= -1e-6, f"the maps have negative values (min {maps.min():.3g}): apply a ReLU to the "
-               "weighted sum, Grad-CAM keeps only the features that raise the score")
+        if maps.min() < -1e-6:
+            overshoot = maps.min() >= -MAX_OVERSHOOT and np.all(
+                _correlations(np.maximum(maps, 0), _reference_grad_cam(model, images, "conv2")) >= MIN_CORRELATION)
+            expect(not overshoot, f"the maps dip slightly below 0 (min {maps.min():.3g}) around their peaks, and "
+                   "apart from that they match the reference: that is the overshoot of a cubic interpolation "
+                   "(bicubic, Lanczos). Upsample with bilinear interpolation (tf.image.resize's default), which "
+                   "never leaves the range of the low-resolution map")
+            expect(False, f"the maps have negative values (min {maps.min():.3g}): apply a ReLU to the "
+                   "weighted sum, Grad-CAM keeps only the features that raise the score")
         peaks = maps.max(axis=(1, 2))
         expect(np.allclose(peaks, 1.0, atol=2e-3),
                "each map should be divided by its own maximum, so every map peaks at 1; got peaks "

@@ -10,7 +10,7 @@ from ._core import expect, run_checks
 def _reference_build_augmentation(seed=None):
     from ..augment import augmentation_layers
 
-    return augmentation_layers(rotation=0.03, zoom=0.1, translation=0.08, seed=seed)
+    return augmentation_layers(rotation=0.03, zoom=0.1, translation=0.08, interpolation="nearest", seed=seed)
 
 
 def _test_scan(size=40):
@@ -31,13 +31,14 @@ def build_augmentation(student_fn):
 
     Called as ``aug(images, training=True)`` it must keep the shape and dtype, change the images
     mildly, never mirror them, and keep negative (z-scored) intensities; with ``training=False``
-    it must return the images unchanged.
+    it must return the images unchanged. The same seed must give the same augmentation, and
+    another seed another one.
 
     Examples
     --------
     >>> from medlab.check import q08
     >>> fn = q08.build_augmentation(q08._reference_build_augmentation)
-    ✓ build_augmentation: all 6 cases pass.
+    ✓ build_augmentation: all 7 cases pass.
     """
     n = 96
     base = _test_scan()
@@ -98,13 +99,26 @@ def build_augmentation(student_fn):
         expect(np.median(corr) >= 0.6, f"the augmented images hardly resemble the original (median correlation "
                f"{np.median(corr):.2f}, expected >= 0.6): keep rotations, zooms and shifts small")
 
+    def reproducible(f):
+        x = batch[:16]
+        first = _as_numpy(f(seed=7)(x.copy(), training=True))
+        again = _as_numpy(f(seed=7)(x.copy(), training=True))
+        expect(np.allclose(first, again, atol=1e-5),
+               "build_augmentation(seed=7) built twice augmented the same batch differently: the seed is ignored. "
+               "Pass it on to every random layer (one derived seed per layer), so a run can be repeated exactly")
+        other = _as_numpy(f(seed=8)(x.copy(), training=True))
+        expect(not np.allclose(first, other, atol=1e-5),
+               "build_augmentation(seed=7) and build_augmentation(seed=8) gave the same augmentation: the seed "
+               "argument is replaced by a fixed number; derive the layers' seeds from it")
+
     cases = [("shape and dtype kept", shape_dtype), ("random changes in training mode", changes_when_training),
              ("identity in inference mode", identity_at_inference), ("no left-right or up-down flips", no_flips),
-             ("negative intensities kept", keeps_intensities), ("mild transformations", mild)]
+             ("negative intensities kept", keeps_intensities), ("mild transformations", mild),
+             ("reproducible from its seed", reproducible)]
     return run_checks("build_augmentation", student_fn, _reference_build_augmentation, cases,
                       hint="keras.layers.Pipeline([RandomRotation(0.03), RandomZoom(0.1), "
-                           "RandomTranslation(0.08, 0.08)]) "
-                           "with seed=seed in each layer; no RandomFlip.")
+                           "RandomTranslation(0.08, 0.08)]) with interpolation='nearest' and one seed per layer "
+                           "derived from seed; no RandomFlip.")
 
 
 def _reference_make_train_dataset(images, labels, augment, *, batch_size=16, seed=0):
