@@ -508,9 +508,11 @@ def format_table(report):
         else:
             text = "-"
         extra = len(r.get("bars") or []) - 1
+        if r["mode"] == "smoke":
+            extra = 0  # nothing is asserted in smoke mode
         if extra > 0:
             text += f"; {sum(b['passed'] for b in r['bars'][1:])}/{extra} more bar(s) ok"
-        if r.get("findings"):
+        if r.get("findings") and r["mode"] != "smoke":
             text += f"; {sum(f['passed'] for f in r['findings'])}/{len(r['findings'])} finding(s) hold"
         if r.get("error"):
             text += "  ERROR"
@@ -618,7 +620,7 @@ def format_seeds(summary):
     for row in summary["rows"]:
         cells = []
         for s in seeds:
-            v = row["per_seed"].get(s)
+            v = row["per_seed"].get(s, row["per_seed"].get(str(s)))  # int keys, or str keys after JSON
             cells.append(f"{'-':>9}" if v is None else f"{v['value']:8.3f}{'' if v['passed'] else '!'}"
                          + (" " if v["passed"] else ""))
         slack = "-" if row["min_slack"] is None else f"{row['min_slack']:.3f}"
@@ -660,7 +662,7 @@ def render_index(root=None):
                 bar = r["bar"]
                 op = "≥" if bar.get("higher_is_better", True) else "≤"
                 secs = f"{r['seconds']:.0f} s"
-                reached = (f"{bar['name']} {bar['value']:.3f} ({op} {bar['threshold']:g}; "
+                reached = (f"{bar['name']} {bar['value']:.3f} ({op} {bar['threshold']:.4g}; "
                            f"baseline {bar['baseline']:.3f})")
             else:
                 secs, reached = "not measured", "not measured"

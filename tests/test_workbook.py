@@ -217,6 +217,7 @@ def test_seeds_runs_each_seed_and_reports_bars_and_findings(tmp_path):
     assert saved["seeds"] == [0, 2] and len(saved["runs"]) == 2
     table = workbook.format_seeds(summary)
     assert "grows with the seed" in table and "NO" in table and "0.900!" in table
+    assert workbook.format_seeds(saved) == table  # the same table from build/seeds/01.json
 
 
 def test_executed_copies_keep_their_figures(tmp_path, monkeypatch):
