@@ -37,10 +37,10 @@ ROOT = Path(__file__).resolve().parents[1]
 #: module -> the tests that own it (test files, and the module's own doctests)
 MODULES = {
     "medlab/metrics.py": ["tests/test_metrics.py", "tests/test_metrics_q04.py", "tests/test_metrics_q05.py",
-                          "tests/test_metrics_q07.py"],
+                          "tests/test_metrics_q07.py", "tests/test_metrics_bootstrap.py"],
     "medlab/data.py": ["tests/test_data.py", "tests/test_data_q04.py", "tests/test_data_q06.py"],
     "medlab/check/_core.py": ["tests/test_check_core.py"],
-    "medlab/check/q01.py": ["tests/test_check_q01.py"],
+    "medlab/check/q05.py": ["tests/test_check_q05.py"],
 }
 
 _CMP_SWAP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
