@@ -273,3 +273,22 @@ def test_zero_full_dose_noise_is_allowed():
     np.testing.assert_allclose(noisy, clean, atol=1e-3)  # no noise at any dose
     pairs = data.make_lowdose_pairs(1, 2, size=32, full_dose_noise=0.0, seed=0)
     np.testing.assert_allclose(pairs["images"], pairs["clean"], atol=1e-3)
+
+
+def test_the_multimodal_and_low_dose_generators_do_not_change_unnoticed():
+    """Notebooks 04 and 06 rest on these generators: a change must be deliberate (update the
+    figures and re-measure the notebooks with python -m medlab seeds NN in the same commit)."""
+    d = data.make_multimodal_dataset(12, size=32, n_hours=24, seed=5)
+    s, t = d["series"], d["tabular"]
+    got = [s.mean(), s.std(), *s.mean(axis=(0, 1)), *s.std(axis=(0, 1)),
+           *(s[:, -6:].mean((0, 1)) - s[:, :6].mean((0, 1))), t.mean(), t.std(), *t.mean(0), *t.std(0),
+           *d["factors"].mean(0), *d["factors"].std(0), d["onset"].mean()]
+    want = [63.1577, 33.9938, 84.5493, 87.7179, 17.206, 12.5557, 11.2277, 3.2667, 5.7944, -3.2737, 2.0946,
+            21.488, 23.5275, 55.5288, 0.5, 1.174, 28.7491, 11.5408, 0.5, 0.3976, 3.991,
+            -0.3975, 0.7776, -0.0465, 0.8218, 1.0789, 0.9558, 8.1645]
+    np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-4)
+    assert d["labels"].tolist() == [1, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0]
+    assert d["lesion"].tolist() == [0, 0, 0, 0, 0, 1, 0, 1, 1, 1, 0, 0]
+    p = data.make_lowdose_pairs(2, 2, size=32, seed=3)
+    got = [p["images"].mean(), p["images"].std(), p["clean"].mean(), p["clean"].std()]
+    np.testing.assert_allclose(got, [-577.156, 500.678, -577.156, 500.137], rtol=1e-5, atol=2e-3)
