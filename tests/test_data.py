@@ -289,6 +289,8 @@ def test_the_multimodal_and_low_dose_generators_do_not_change_unnoticed():
     np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-4)
     assert d["labels"].tolist() == [1, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0]
     assert d["lesion"].tolist() == [0, 0, 0, 0, 0, 1, 0, 1, 1, 1, 0, 0]
+    np.testing.assert_allclose([d["images"].mean(), d["images"].std()], [0.24304, 0.2756], rtol=1e-4)
+    assert int(d["masks"].sum()) == 79
     p = data.make_lowdose_pairs(2, 2, size=32, seed=3)
     got = [p["images"].mean(), p["images"].std(), p["clean"].mean(), p["clean"].std()]
     np.testing.assert_allclose(got, [-577.156, 500.678, -577.156, 500.137], rtol=1e-5, atol=2e-3)
