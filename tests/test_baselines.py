@@ -219,3 +219,40 @@ def test_tune_on_validation_first_of_equal_scores_wins():
 def test_tune_on_validation_rejects_bad_input(score, grid, error):
     with pytest.raises(error):
         baselines.tune_on_validation(score, grid)
+
+
+def test_lesion_features_shape_and_columns(scans):
+    f = baselines.lesion_features(scans["images"], sigmas=(1.5, 2.5, 3.5), n_peaks=3)
+    assert f.shape == (len(scans["images"]), 4 + 3 * 3) and np.all(np.isfinite(f))
+    p50, p90, p99 = f[:, 0], f[:, 1], f[:, 2]
+    assert np.all(p50 <= p90) and np.all(p90 <= p99) and np.all(f[:, 3] >= 0)
+    peaks = f[:, 4:7]  # strongest first
+    assert np.all(np.diff(peaks, axis=1) <= 0)
+
+
+def test_lesion_features_are_gain_invariant_and_see_lesions(scans):
+    x = scans["images"]
+    np.testing.assert_allclose(baselines.lesion_features(3.0 * x), baselines.lesion_features(x), rtol=1e-5)
+    normal = x[scans["labels"] == 0][:6, ..., 0].astype(np.float64)
+    rr, cc = np.mgrid[:64, :64]
+    blob = np.median(normal[baselines.body_mask(normal)]) * np.exp(-((rr - 32) ** 2 + (cc - 32) ** 2) / (2 * 3.0**2))
+    before, after = baselines.lesion_features(normal), baselines.lesion_features(normal + blob)
+    assert np.all(after[:, 4:8].sum(axis=1) > before[:, 4:8].sum(axis=1))  # one more strong blob at sigma 2
+
+
+def test_lesion_features_erosion_drops_the_fat_ring():
+    x = np.zeros((1, 40, 40))
+    x[0, 5:35, 5:35] = 1.0
+    x[0, 5:35, 5:7] = 1.3  # a bright band on the body's edge
+    ring = baselines.lesion_features(x, erosion=0)[0, 2]
+    inner = baselines.lesion_features(x, erosion=4)[0, 2]
+    assert ring > 1.1 > 1.02 > inner  # 99th percentile with and without the band
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(erosion=-1), "erosion"), (dict(n_peaks=0), "n_peaks"), (dict(sigmas=()), "sigmas"),
+    (dict(sigmas=(2.0, 0.0)), "sigmas"),
+])
+def test_lesion_features_rejects_bad_arguments(scans, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        baselines.lesion_features(scans["images"], **kwargs)
