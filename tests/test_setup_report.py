@@ -38,10 +38,22 @@ def test_setup_errors(monkeypatch):
 def test_setup_seeds_tensorflow():
     import keras
 
-    medlab.setup("smoke", 5)
+    medlab.setup("fast", 5)
     a = keras.random.normal((3,)).numpy()
-    medlab.setup("smoke", 5)
+    medlab.setup("fast", 5)
     assert np.array_equal(a, keras.random.normal((3,)).numpy())
+
+
+def test_smoke_mode_runs_eagerly_and_fast_mode_traces_graphs():
+    import tensorflow as tf
+
+    try:
+        medlab.setup("smoke", 0)
+        assert tf.config.functions_run_eagerly()
+        medlab.setup("fast", 0)  # a kernel that switches modes gets graphs back
+        assert not tf.config.functions_run_eagerly()
+    finally:
+        tf.config.run_functions_eagerly(False)
 
 
 def test_assert_bar_passes_fails_and_records(tmp_path, monkeypatch, capsys):
