@@ -1,5 +1,5 @@
 import sys
 
-from .workbook import main
+from .workbook.cli import main
 
 sys.exit(main())
