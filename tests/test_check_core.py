@@ -240,3 +240,72 @@ def test_guard_works_without_a_signature():
 
     with pytest.raises(CaseFailed, match="modified its input number 1 in place"):
         guard(NoSignature())(np.ones(2))
+
+
+def _stub(x):
+    raise NotImplementedError()
+
+
+def test_strict_mode_fails_an_unwritten_function_and_keeps_the_other_outcomes(capsys, tmp_path, monkeypatch):
+    from medlab import check, workbook
+
+    events = tmp_path / "events.jsonl"
+    monkeypatch.setenv("MEDLAB_RECORD", str(events))
+    with check.strict() as scope:
+        assert check.is_strict()
+        assert repr(scope) == "<medlab.check strict mode on>"
+        assert run_checks("mean", np.mean, np.mean, _cases(1.5), hint="h") is np.mean  # the reference passes
+        with pytest.raises(AssertionError, match=r"^mean: not written yet \(your function raises "
+                                                 r"NotImplementedError\)\. Strict mode \(graded\)") as info:
+            run_checks("mean", _stub, np.mean, _cases(1.5), hint="h")
+        assert info.value.__cause__ is None and info.value.__suppress_context__
+        with pytest.raises(AssertionError, match="expected 1.5, got 6"):  # a wrong answer still names the case
+            run_checks("mean", np.sum, np.mean, _cases(1.5), hint="h")
+    assert not check.is_strict()
+    assert "not written yet; using the reference" not in capsys.readouterr().out
+    assert run_checks("mean", _stub, np.mean, _cases(1.5), hint="h") is np.mean  # the fallback is back
+    assert "not written yet; using the reference" in capsys.readouterr().out
+    assert [(e["status"], e.get("case")) for e in workbook.read_events(events)] == [
+        ("passed", None), ("failed", "not written yet (strict mode)"), ("failed", "mean"), ("fallback", None)]
+
+
+def test_strict_mode_as_a_plain_call_stays_on_until_switched_off():
+    from medlab import check
+    from medlab.check import _core
+
+    assert check.strict is _core.strict and check.is_strict is _core.is_strict
+    try:
+        check.strict()
+        assert check.is_strict()
+        with pytest.raises(AssertionError, match="not written yet"):
+            run_checks("mean", _stub, np.mean, _cases(1.5), hint="h")
+        with check.strict(False):  # a with block restores the mode in force before it
+            assert not check.is_strict()
+            assert run_checks("mean", _stub, np.mean, _cases(1.5), hint="h") is np.mean
+        assert check.is_strict()
+    finally:
+        check.strict(False)
+    assert not check.is_strict()
+    assert repr(check.strict(False)) == "<medlab.check strict mode off>"
+
+
+@pytest.mark.parametrize("on", [1, "yes", None])
+def test_strict_mode_takes_a_bool(on):
+    from medlab import check
+
+    with pytest.raises(TypeError, match=f"on: expected True or False, got {type(on).__name__}"):
+        check.strict(on)
+    assert not check.is_strict()
+
+
+def test_strict_mode_holds_in_a_real_checker():
+    from medlab import check
+    from medlab.check import q05
+
+    def stub(y_true, y_score, target=0.9):
+        raise NotImplementedError()
+
+    with check.strict():
+        with pytest.raises(AssertionError, match="threshold_for_sensitivity: not written yet"):
+            q05.threshold_for_sensitivity(stub)
+    assert q05.threshold_for_sensitivity(stub) is q05._reference_threshold

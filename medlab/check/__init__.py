@@ -6,9 +6,16 @@ Each checker runs the student's function on small cases against the reference:
   so the notebook runs on;
 * wrong: raises ``AssertionError`` naming the case, what was expected, what came back, and a hint;
 * right: prints a pass line and returns the student's function.
+
+``medlab.check.strict()`` switches strict mode on: an unwritten function then fails like a wrong one
+(nbgrader's autograded test cells call it first, so a blank submission scores 0 there).
 """
 
 import importlib
+
+from ._core import is_strict, strict
+
+__all__ = ["strict", "is_strict"]
 
 
 def __getattr__(name):

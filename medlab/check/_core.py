@@ -6,6 +6,9 @@ Every call of the student's function inside a case goes through a guard that
   the function changed them (so later cases are not corrupted and the right mistake is named);
 * fails with "returned None" when the function forgot its ``return``;
 * stops the function when it runs past a time limit (an endless loop, a Python loop over pixels).
+
+In strict mode (:func:`strict`, which nbgrader's autograded test cells call first) a function that
+is not written yet fails instead of falling back to the reference.
 """
 
 from __future__ import annotations
@@ -21,6 +24,71 @@ import numpy as np
 from ..report import record
 
 TIME_LIMIT = 60.0  #: seconds each call of the student's function may take, unless a checker says otherwise
+
+
+_STRICT = {"on": False}  # a dict, so strict() changes it for every checker module at once
+
+
+class _StrictScope:
+    """What :func:`strict` returns: leaving a ``with`` block restores the mode that was in force before."""
+
+    def __init__(self, previous):
+        self._previous = previous
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _STRICT["on"] = self._previous
+
+    def __repr__(self):
+        return f"<medlab.check strict mode {'on' if _STRICT['on'] else 'off'}>"
+
+
+def strict(on=True):
+    """Switch the checkers' strict mode on (or off with ``on=False``), for good or for a ``with`` block.
+
+    Outside strict mode a checker given a function that is not written yet (it raises
+    ``NotImplementedError``) prints a note and returns the reference, so a student working alone
+    sees the rest of the notebook. In strict mode it raises ``AssertionError`` ("not written yet")
+    instead: the nbgrader source tree that ``python -m medlab build`` writes starts every
+    autograded test cell with ``medlab.check.strict()``, so an unwritten exercise scores 0 there.
+
+    Parameters
+    ----------
+    on : bool
+        ``True`` (default) switches strict mode on, ``False`` off.
+
+    Returns
+    -------
+    context manager
+        Used in a ``with`` statement, it restores the previous mode on leaving the block; a plain
+        call leaves the new mode in force.
+
+    Examples
+    --------
+    >>> with strict():
+    ...     is_strict()
+    True
+    >>> is_strict()
+    False
+    """
+    if not isinstance(on, bool):
+        raise TypeError(f"on: expected True or False, got {type(on).__name__} {on!r}")
+    previous = _STRICT["on"]
+    _STRICT["on"] = on
+    return _StrictScope(previous)
+
+
+def is_strict():
+    """``True`` while strict mode is on (see :func:`strict`).
+
+    Examples
+    --------
+    >>> is_strict()
+    False
+    """
+    return _STRICT["on"]
 
 
 class CheckTimeout(BaseException):
@@ -164,7 +232,8 @@ def run_checks(name, student_fn, reference_fn, cases, hint, *, time_limit=TIME_L
         The exercise's function name.
     student_fn : callable
     reference_fn : callable
-        Returned when the student's function is not written yet.
+        Returned when the student's function is not written yet (outside strict mode; in strict
+        mode, see :func:`strict`, an unwritten function raises ``AssertionError`` instead).
     cases : sequence of (str, callable)
         Each callable takes the function under test and raises ``CaseFailed`` on a mismatch.
     hint : str
@@ -182,6 +251,11 @@ def run_checks(name, student_fn, reference_fn, cases, hint, *, time_limit=TIME_L
         try:
             case(guarded)
         except NotImplementedError:
+            if _STRICT["on"]:
+                record("check", name=name, status="failed", case="not written yet (strict mode)")
+                raise AssertionError(
+                    f"{name}: not written yet (your function raises NotImplementedError). Strict mode (graded): "
+                    "no fallback to the reference. Write it, then run this cell again.") from None
             print(f"○ {name}: not written yet; using the reference implementation so the notebook "
                   "runs on. Write it, then run this cell again.")
             record("check", name=name, status="fallback")
