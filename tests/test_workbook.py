@@ -1,6 +1,7 @@
-"""The workbook tooling: build, verify (on deliberately broken copies), grade, the README index."""
+"""The workbook tooling: build, verify (on deliberately broken copies), the README index (grading: test_grade.py)."""
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -133,28 +134,6 @@ def test_build_never_loses_a_students_work(copy):
     assert not ex.with_name(ex.name + ".bak1").exists()
 
 
-def test_grade_reports_each_exercise_and_leaves_the_file_alone(tmp_path):
-    (tmp_path / "solutions").mkdir()
-    (tmp_path / "medlab").mkdir()
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [
-        nbformat.v4.new_code_cell("MODE = None", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("import numpy as np\nfrom medlab.check import q01, q02"),
-        nbformat.v4.new_code_cell("def dice_coefficient(a, b):\n    return 0.5\n"
-                                  "dice_coefficient = q02.dice_coefficient(dice_coefficient)"),
-        nbformat.v4.new_code_cell("def normalize_intensity(x):\n    raise NotImplementedError()\n"
-                                  "normalize_intensity = q01.normalize_intensity(normalize_intensity)"),
-    ]
-    student = tmp_path / "student.ipynb"
-    nbformat.write(nb, student)
-    before = student.read_bytes()
-    rec = workbook.grade(student, mode="smoke", root=tmp_path)
-    assert rec["checks"] == {"dice_coefficient": "failed", "normalize_intensity": "fallback"}
-    assert student.read_bytes() == before
-    assert (tmp_path / "build" / "graded").is_dir()
-
-
 def test_readme_index_has_thirty_rows_and_working_links():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert workbook.INDEX_START in text and workbook.INDEX_END in text
@@ -228,8 +207,6 @@ def test_executed_copies_keep_their_figures(tmp_path, monkeypatch):
     nb = nbformat.read(tmp_path / rec["executed"], as_version=4)
     kinds = [k for c in nb.cells if c.cell_type == "code" for o in c.outputs for k in o.get("data", {})]
     assert "image/png" in kinds
-    import os
-
     assert os.environ["MPLBACKEND"] == "Agg"  # restored afterwards
 
 
@@ -239,3 +216,183 @@ def test_a_timed_out_cell_is_one_clear_line(tmp_path):
     assert rec["error"] == ("cell 2 of 01_tiny.fast.ipynb timed out after 2 s and was stopped "
                             "(raise the limit with --timeout SECONDS, or 0 for none)")
     assert workbook.CELL_TIMEOUTS["full"] is None and workbook.CELL_TIMEOUTS["fast"] == 300
+
+
+def _git(root, *args):
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false", *args],
+                   cwd=root, check=True, capture_output=True)
+
+
+@pytest.fixture
+def git_copy(copy):
+    """The ``copy`` workbook as a git checkout, everything committed."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    _git(copy, "init", "-q")
+    _git(copy, "add", "-A")
+    _git(copy, "commit", "-q", "-m", "workbook")
+    return copy
+
+
+def _as_jupyterlab_saves_it(path):
+    """Open, run and save a notebook as JupyterLab does: kernel metadata, outputs, counts, timings, UI state."""
+    nb = nbformat.read(path, 4)
+    nb.metadata["language_info"] = {"name": "python", "version": "3.12.9", "mimetype": "text/x-python",
+                                    "codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
+                                    "nbconvert_exporter": "python", "pygments_lexer": "ipython3"}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}, "version_major": 2,
+                                                                            "version_minor": 0}}
+    count = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            count += 1
+            cell.execution_count = count
+            cell.outputs = [nbformat.v4.new_output("stream", text=f"output {count}\n")]
+            cell.metadata["execution"] = {"iopub.execute_input": "2025-01-01T10:00:00Z",
+                                          "shell.execute_reply": "2025-01-01T10:00:01Z"}
+            cell.metadata["scrolled"] = True
+            cell.metadata["jupyter"] = {"outputs_hidden": False, "source_hidden": False}
+    nbformat.write(nb, path)
+
+
+def test_opening_running_and_saving_in_jupyterlab_keeps_verify_green(git_copy):
+    exercise, solution = _first_exercise(git_copy), workbook.solution_paths(git_copy)[0]
+    before = exercise.read_bytes()
+    for path in (exercise, solution):
+        _as_jupyterlab_saves_it(path)
+    assert exercise.read_bytes() != before
+    assert workbook.verify(git_copy) == []
+    ok = subprocess.run([sys.executable, "-m", "medlab", "verify"], cwd=git_copy, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    saved = exercise.read_bytes()
+    assert workbook.build(git_copy) == [] and exercise.read_bytes() == saved  # run, not edited: left alone
+    assert not list(git_copy.glob("notebooks/*.bak*"))
+    # what a commit would take is checked: outputs staged in git are a problem
+    _git(git_copy, "add", str(exercise))
+    assert any(f"notebooks/{exercise.name}" in p and "stores outputs" in p for p in workbook.verify(git_copy))
+    # and a changed source still fails, whatever the metadata
+    nb = nbformat.read(exercise, 4)
+    nb.cells[1].source += "\nmy own answer"
+    nbformat.write(nb, exercise)
+    assert any("differs from a fresh build" in p for p in workbook.verify(git_copy))
+
+
+def test_verify_checks_the_files_outside_git(copy):
+    exercise = _first_exercise(copy)
+    _as_jupyterlab_saves_it(exercise)
+    problems = workbook.verify(copy)
+    assert problems and all("stores outputs" in p for p in problems)
+    assert not any("differs" in p for p in problems)
+
+
+def test_build_says_in_one_line_which_edited_exercise_it_kept(copy, capsys):
+    ran, edited = sorted((copy / "notebooks").glob("*.ipynb"))[:2]
+    _as_jupyterlab_saves_it(ran)
+    nb = nbformat.read(edited, 4)
+    nb.cells[1].source = "My own answer, typed in class."
+    nbformat.write(nb, edited)
+    assert not workbook.edited_since_build(ran) and workbook.edited_since_build(edited)
+    assert workbook.build(copy) == [edited]
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines == [f"notebooks/{edited.name} was edited in place: kept as notebooks/{edited.name}.bak "
+                     f"(next time, work in your own copy: python -m medlab start {edited.name[:2]})"]
+    assert "My own answer" in edited.with_name(edited.name + ".bak").read_text()
+    assert "output 1" in ran.read_text()  # the notebook that was only run is left as it is
+
+
+def test_corrupt_notebooks_are_named_and_the_others_still_built_and_checked(copy):
+    sols = workbook.solution_paths(copy)
+    sols[0].write_text('{"cells": [', encoding="utf-8")  # truncated JSON
+    broken_exercise = copy / "notebooks" / sols[1].name
+    broken_exercise.write_text("not a notebook at all", encoding="utf-8")
+    nb = nbformat.read(sols[2], 4)
+    nb.cells[-1].source += "\n- one more reference."
+    nbformat.write(nb, sols[2])
+    (copy / "notebooks" / sols[3].name).write_text('["a list"]', encoding="utf-8")
+
+    problems = []
+    written = workbook.build(copy, problems=problems)
+    assert problems and all(f"solutions/{sols[0].name}: invalid JSON" in p for p in problems)
+    assert {p.name for p in written} == {sols[1].name, sols[2].name, sols[3].name}
+    assert broken_exercise.with_name(broken_exercise.name + ".bak").read_text() == "not a notebook at all"
+
+    (copy / "notebooks" / sols[3].name).write_text('{"nbformat": 4, "cells": 3}', encoding="utf-8")
+    problems = workbook.verify(copy)
+    assert any(p.startswith(f"solutions/{sols[0].name}: invalid JSON") for p in problems)
+    assert any(p.startswith(f"notebooks/{sols[3].name}: not a valid Jupyter notebook") for p in problems)
+    assert len(problems) == 2  # the other notebooks were checked and are fine
+
+    for command, status in (("build", 1), ("verify", 1)):
+        done = subprocess.run([sys.executable, "-m", "medlab", command], cwd=copy, capture_output=True, text=True)
+        assert done.returncode == status and "Traceback" not in done.stderr, done.stderr
+        assert f"solutions/{sols[0].name}: invalid JSON" in done.stdout + done.stderr
+
+
+def test_index_keeps_the_figures_it_has_no_new_report_for(copy):
+    readme = copy / "README.md"
+    shutil.copyfile(ROOT / "README.md", readme)
+    kept = workbook.index_figures(readme.read_text(encoding="utf-8"))
+    written = {p.name[:2] for p in workbook.solution_paths(copy)}
+    assert set(kept) == written  # the committed README shows a figure for every written notebook
+    assert not (copy / "build" / "report.json").exists()  # a fresh clone
+    workbook.update_readme(copy)
+    assert workbook.index_figures(readme.read_text(encoding="utf-8")) == kept
+    (copy / "build").mkdir()
+    first = min(written)
+    report = [{"notebook": f"{first}_x", "kind": "solution", "mode": "fast", "seconds": 12.4,
+               "bar": {"name": "new AUC", "value": 0.5, "threshold": 0.4, "baseline": 0.3}}]
+    (copy / "build" / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    workbook.update_readme(copy)
+    now = workbook.index_figures(readme.read_text(encoding="utf-8"))
+    assert now[first] == ("12 s", "new AUC 0.500 (≥ 0.4; baseline 0.300)")
+    assert {k: v for k, v in now.items() if k != first} == {k: v for k, v in kept.items() if k != first}
+
+
+def test_run_takes_the_kind_from_the_path(tmp_path):
+    sol = _tiny_workbook(tmp_path, ["x = 1"])
+    (tmp_path / "notebooks").mkdir()
+    ex = tmp_path / "notebooks" / sol.name
+    shutil.copyfile(sol, ex)
+    (tmp_path / "work").mkdir()
+    mine = tmp_path / "work" / sol.name
+    shutil.copyfile(sol, mine)
+    assert workbook.resolve_run_target("01", tmp_path) == (sol, "solution")
+    assert workbook.resolve_run_target("01", tmp_path, exercise=True) == (ex, "exercise")
+    assert workbook.resolve_run_target(str(sol), tmp_path) == (sol, "solution")
+    assert workbook.resolve_run_target(str(ex), tmp_path) == (ex, "exercise")
+    assert workbook.resolve_run_target(str(mine), tmp_path) == (mine, "exercise")
+    with pytest.raises(ValueError, match="--exercise: .* is a solution"):
+        workbook.resolve_run_target(str(sol), tmp_path, exercise=True)
+    env = {**os.environ, "MEDLAB_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-m", "medlab", "run", "notebooks/01_tiny.ipynb", "--mode", "smoke"],
+                          cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [p.name for p in (tmp_path / "build" / "records").iterdir()] == ["exercise-01_tiny-smoke.json"]
+
+
+def test_commands_refuse_to_run_outside_a_workbook(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no medlab workbook"):
+        workbook.find_root(tmp_path)
+    for command in (["verify"], ["index"], ["build"], ["start", "01"]):
+        done = subprocess.run([sys.executable, "-m", "medlab", *command], cwd=tmp_path, capture_output=True, text=True)
+        assert done.returncode == 2, (command, done.stdout, done.stderr)
+        assert done.stderr.strip().splitlines() == [
+            f"python -m medlab {command[0]}: error: no medlab workbook at {tmp_path.resolve()} or above it "
+            "(a folder with solutions/ and medlab/): cd into the workbook first"]
+        assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "99"], "notebook: expected a question number from 1 to 30, got 99"),
+    (["run", "nothere.ipynb"], "notebook: nothere.ipynb does not exist"),
+    (["seeds", "01", "--seeds", "4-0"], "--seeds: the range '4-0' runs backwards"),
+    (["run", "notebooks/01_tiny.ipynb"], "notebooks/01_tiny.ipynb: invalid JSON"),
+])
+def test_cli_errors_are_one_line_with_status_2(tmp_path, args, message):
+    _tiny_workbook(tmp_path, ["x = 1"])
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "01_tiny.ipynb").write_text("{", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "medlab", *args], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and message in done.stderr, done.stderr

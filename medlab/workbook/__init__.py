@@ -8,9 +8,9 @@ generated from it with nbgrader's markers:
 * in markdown cells the region becomes ``YOUR ANSWER HERE``;
 * regions from ``### BEGIN HIDDEN TESTS`` to ``### END HIDDEN TESTS`` are dropped.
 
-One module per command (``build``, ``verify``, ``execute``, ``records``, ``grade``, ``seeds``,
-``index``) and ``cli`` for the command line: ``python -m medlab build | verify | run NN | seeds NN |
-grade FILE | index``. The library never imports this package.
+One module per command (``build``, ``verify``, ``execute``, ``records``, ``grade``, ``start``,
+``seeds``, ``index``) and ``cli`` for the command line: ``python -m medlab build | verify | start NN |
+run NN | seeds NN | grade PATH... | index``. The library never imports this package.
 """
 
 from ._common import (
@@ -20,8 +20,11 @@ from ._common import (
                       END_SOLUTION,
                       find_root,
                       read_notebook,
+                      reads_notebook,
                       resolve_notebook,
+                      resolve_run_target,
                       solution_paths,
+                      source_view,
                       strip_outputs,
                       write_notebook,
 )
@@ -29,9 +32,10 @@ from .build import build, edited_since_build, make_exercise, solution_regions, s
 from .cli import main
 from .execute import CELL_TIMEOUT, CELL_TIMEOUTS, INLINE_BACKEND, PeakRSS, execute
 from .grade import grade
-from .index import INDEX_END, INDEX_START, render_index, update_readme
+from .index import INDEX_END, INDEX_START, index_figures, render_index, update_readme
 from .records import collect_report, format_table, read_events, save_record, summarize_events
 from .seeds import format_seeds, parse_seeds, run_seeds
+from .start import WORK_DIR, start
 from .verify import verify
 
 __all__ = ["BEGIN_HIDDEN", "BEGIN_SOLUTION", "END_HIDDEN", "END_SOLUTION", "find_root", "read_notebook",
@@ -39,4 +43,5 @@ __all__ = ["BEGIN_HIDDEN", "BEGIN_SOLUTION", "END_HIDDEN", "END_SOLUTION", "find
            "make_exercise", "solution_regions", "source_hash", "main", "CELL_TIMEOUT", "CELL_TIMEOUTS",
            "INLINE_BACKEND", "PeakRSS", "execute", "grade", "INDEX_END", "INDEX_START", "render_index",
            "update_readme", "collect_report", "format_table", "read_events", "save_record", "summarize_events",
-           "format_seeds", "parse_seeds", "run_seeds", "verify"]
+           "format_seeds", "parse_seeds", "run_seeds", "verify", "reads_notebook", "resolve_run_target", "source_view",
+           "index_figures", "WORK_DIR", "start"]

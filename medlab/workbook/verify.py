@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import subprocess
+
 from .._bank import QUESTIONS
-from ._common import _source, find_root, read_notebook, solution_paths
+from ._common import _source, find_root, read_notebook, reads_notebook, solution_paths, source_view
 from .build import make_exercise, solution_regions
 
 
 def verify(root=None):
     """Check the workbook; return a list of problems (empty when all is well).
 
-    Checks: every solution has an exercise equal to a fresh build and vice versa; no stored outputs
-    or execution counts; no solution text in an exercise; exactly one ``parameters`` cell; the title
-    cell quotes the bank's question for the notebook's number.
+    Checks: every solution has an exercise whose sources equal a fresh build's and vice versa
+    (outputs, execution counts and what a kernel or JupyterLab writes are ignored there, see
+    :func:`source_view`, so opening, running and saving a notebook keeps the workbook green); no
+    stored outputs or execution counts in what git holds (the index: what a commit would take;
+    outside a git checkout, or for an untracked file, the file itself); no solution text in an
+    exercise; exactly one ``parameters`` cell; the ``python3`` kernel; the title cell quotes the
+    bank's question for the notebook's number. A file that is not a readable notebook is named and
+    the others are still checked.
     """
-    import nbformat
-
     root = find_root(root)
     problems = []
     solutions = {p.name: p for p in solution_paths(root)}
@@ -28,21 +33,30 @@ def verify(root=None):
         if number not in QUESTIONS:
             problems.append(f"{rel}: number {number} is not a question of the bank (1-30)")
             continue
-        nb = read_notebook(path)
-        problems += [f"{rel}: {p}" for p in _check_clean(nb)]
+        try:
+            nb = read_notebook(path, where=rel)
+            stored = _stored_notebook(path, where=rel)
+        except ValueError as err:
+            problems.append(str(err))
+            continue
+        problems += [f"{rel}: {p}" for p in _check_clean(stored)]
         problems += [f"{rel}: {p}" for p in _check_anatomy(nb, number)]
         if name not in exercises:
             problems.append(f"notebooks/{name} is missing: run `python -m medlab build`")
             continue
         try:
-            fresh = nbformat.writes(make_exercise(nb, where=rel)) + "\n"
+            fresh = make_exercise(nb, where=rel)
         except ValueError as err:
             problems.append(str(err))
             continue
-        committed = exercises[name].read_text(encoding="utf-8")
-        ex_nb = nbformat.reads(committed, as_version=4)
-        problems += [f"notebooks/{name}: {p}" for p in _check_clean(ex_nb)]
-        if committed != fresh:
+        try:
+            ex_nb = read_notebook(exercises[name], where=f"notebooks/{name}")
+            ex_stored = _stored_notebook(exercises[name], where=f"notebooks/{name}")
+        except ValueError as err:
+            problems.append(str(err))
+            continue
+        problems += [f"notebooks/{name}: {p}" for p in _check_clean(ex_stored)]
+        if source_view(ex_nb) != source_view(fresh):
             problems.append(f"notebooks/{name} differs from a fresh build of {rel} "
                             "(exercises are generated: edit the solution, then run `python -m medlab build`)")
         inside, outside = solution_regions(nb)
@@ -52,6 +66,22 @@ def verify(root=None):
             problems.append(f"notebooks/{name}: solution text leaks into the exercise: {leaked[0]!r}"
                             + (f" and {len(leaked) - 1} more line(s)" if len(leaked) > 1 else ""))
     return problems
+
+
+def _stored_notebook(path, *, where):
+    """The notebook git holds for ``path`` (its index entry); the file itself outside git or when untracked."""
+    try:
+        shown = subprocess.run(["git", "show", f":./{path.name}"], cwd=path.parent, capture_output=True,
+                               check=False, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):  # no git here
+        shown = None
+    if shown is None or shown.returncode != 0:
+        return read_notebook(path, where=where)
+    try:
+        text = shown.stdout.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{where} (as staged in git): not a notebook (not UTF-8 text)") from None
+    return reads_notebook(text, where=f"{where} (as staged in git)")
 
 
 def _check_clean(nb):
@@ -64,6 +94,9 @@ def _check_clean(nb):
 
 def _check_anatomy(nb, number):
     out = []
+    kernel = nb.metadata.get("kernelspec", {}).get("name")
+    if kernel != "python3":
+        out.append(f"the notebook's kernel must be 'python3' (the one Jupyter runs from .venv), found {kernel!r}")
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     if len(tagged) != 1:
         out.append(f"expected exactly one cell tagged 'parameters', found {len(tagged)}")
