@@ -1,5 +1,5 @@
 # medlab workbook. Every target bootstraps .venv itself (Python 3.11+ needed).
-#   make lab              open the workbook in JupyterLab
+#   make lab              open the workbook in JupyterLab, on work/ (your copies: python -m medlab start NN)
 #   make test             ruff + the whole test suite (notebooks included), in parallel
 #   make run Q=01 MODE=fast    execute one solution notebook into build/executed/
 #   make build            regenerate notebooks/ from solutions/ (keeps a .bak of edited files)
@@ -15,6 +15,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 TF ?= cpu
 STAMP := $(VENV)/.installed-$(TF)
+TEST_STAMP := $(VENV)/.installed-test
 Q ?= 01
 MODE ?= fast
 WORKERS ?= 2
@@ -41,11 +42,23 @@ $(STAMP): requirements.txt pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+# One kernel: Jupyter started from .venv runs the notebooks' "python3" kernel with .venv's Python
+# (no user-level kernelspec is installed). JupyterLab opens on work/, the students' own copies.
 lab: $(STAMP)
-	@$(BIN)/python -m ipykernel install --user --name medlab --display-name "Python (medlab)" >/dev/null
-	$(BIN)/jupyter lab --notebook-dir=. $(ROOT_FLAG) $(LAB_ARGS)
+	@mkdir -p work
+	@if $(BIN)/jupyter kernelspec list 2>/dev/null | grep -q '^ *medlab '; then \
+	  echo 'note: an older "make lab" installed the kernel "Python (medlab)"; it is not needed any more' \
+	       '(remove it with: $(BIN)/jupyter kernelspec remove medlab)'; fi
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/work $(ROOT_FLAG) $(LAB_ARGS)
 
-test: $(STAMP)
+# Test-only packages (nbgrader, playwright) on top of the workbook's own; reinstalled whenever the
+# workbook's requirements are (its recipe removes every .installed-* stamp).
+$(TEST_STAMP): $(STAMP) requirements-test.txt
+	@echo "installing pinned test requirements ..."
+	@$(BIN)/python -m pip install -q -r requirements-test.txt -c requirements.txt $(PIP_QUIET)
+	@touch $@
+
+test: $(TEST_STAMP)
 	$(BIN)/ruff check medlab tests solutions notebooks
 	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope
 

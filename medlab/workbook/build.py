@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import shutil
+import sys
 
 from ._common import (
     BEGIN_HIDDEN,
@@ -15,8 +16,10 @@ from ._common import (
     find_root,
     read_notebook,
     solution_paths,
+    source_view,
     strip_outputs,
 )
+from .nbgrader import nbgrader_metadata, write_nbgrader_source
 
 
 def _replace_regions(text, begin, end, replacement, *, where):
@@ -43,8 +46,11 @@ def _replace_regions(text, begin, end, replacement, *, where):
 def make_exercise(solution_nb, *, where="notebook"):
     """Return the exercise notebook generated from a solution notebook (the input is not changed)."""
     nb = strip_outputs(copy.deepcopy(solution_nb))
+    graded = nbgrader_metadata(nb, where=where, graded_only=True)  # so nbgrader can autograde a student's copy
     for index, cell in enumerate(nb.cells):
         here = f"{where}, cell {index}"
+        if graded[index]:
+            cell.metadata["nbgrader"] = graded[index]
         text = _source(cell)
         text = _replace_regions(text, BEGIN_HIDDEN, END_HIDDEN, lambda indent: [], where=here)
         if cell.cell_type == "code":
@@ -70,8 +76,19 @@ def source_hash(nb) -> str:
 
 
 def edited_since_build(path) -> bool:
-    """True when an exercise's cells no longer match what ``build`` wrote (someone edited it)."""
-    nb = read_notebook(path)
+    """True when an exercise's cells no longer match what ``build`` wrote (someone edited it).
+
+    Outputs, execution counts and metadata from opening or running it are not edits. A file that
+    is not a readable notebook counts as edited (someone's file, to keep).
+    """
+    try:
+        nb = read_notebook(path)
+    except ValueError:
+        return True
+    return _edited(nb)
+
+
+def _edited(nb) -> bool:
     stored = nb.metadata.get("medlab", {}).get("source_hash")
     return stored != source_hash(nb)
 
@@ -92,35 +109,58 @@ def solution_regions(nb):
     return inside_lines, outside_lines
 
 
-def build(root=None):
+def build(root=None, *, problems=None):
     """Write ``notebooks/`` from ``solutions/`` and return the paths written.
 
-    An exercise whose cells were edited since it was generated (a student's or teacher's work;
-    detected with the source hash stored in its metadata) is never lost: it is first copied to
-    ``NAME.ipynb.bak`` (numbered if that exists too).
+    An exercise whose sources already match a fresh build is left alone, even after it was opened,
+    run and saved in JupyterLab (outputs and kernel metadata are not edits). One whose cells were
+    edited since it was generated (work done in place; detected with the source hash stored in its
+    metadata) is never lost: it is first copied to ``NAME.ipynb.bak`` (numbered if that exists
+    too), and one line says so and points to ``python -m medlab start`` for next time. A solution
+    that cannot be read or built is named on stderr, appended to ``problems`` (a list, if given),
+    and the other notebooks are still built.
     """
+    import nbformat
+
     root = find_root(root)
     out_dir = root / "notebooks"
     out_dir.mkdir(exist_ok=True)
     written = []
     for path in solution_paths(root):
-        nb = make_exercise(read_notebook(path), where=str(path.relative_to(root)))
-        import nbformat
-
-        text = nbformat.writes(nb) + "\n"
+        rel = path.relative_to(root).as_posix()
+        try:
+            nb = make_exercise(read_notebook(path, where=rel), where=rel)
+        except ValueError as err:
+            message = f"skipped {err}"
+            print(message, file=sys.stderr)
+            if problems is not None:
+                problems.append(message)
+            continue
         target = out_dir / path.name
         if target.exists():
-            old = target.read_text(encoding="utf-8")
-            if old == text:
+            try:
+                current = read_notebook(target)
+            except ValueError:
+                current = None  # not a readable notebook any more: kept below, as someone's file
+            if current is not None and source_view(current) == source_view(nb):
                 continue
-        if target.exists() and edited_since_build(target):
-            backup = target.with_name(target.name + ".bak")
-            n = 1
-            while backup.exists():
-                backup = target.with_name(f"{target.name}.bak{n}")
-                n += 1
-            shutil.copyfile(target, backup)
-            print(f"kept the previous {target.relative_to(root)} as {backup.relative_to(root)}")
-        target.write_text(text, encoding="utf-8")
+            if current is None or _edited(current):
+                backup = _free_backup_name(target)
+                shutil.copyfile(target, backup)
+                print(f"{target.relative_to(root).as_posix()} was edited in place: kept as "
+                      f"{backup.relative_to(root).as_posix()} (next time, work in your own copy: "
+                      f"python -m medlab start {path.name[:2]})")
+        target.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
         written.append(target)
+    write_nbgrader_source(root, problems=problems)  # build/nbgrader/: the same solutions, for nbgrader
     return written
+
+
+def _free_backup_name(target):
+    """``NAME.ipynb.bak``, or ``NAME.ipynb.bak1``, ``.bak2``... when taken."""
+    backup = target.with_name(target.name + ".bak")
+    n = 1
+    while backup.exists():
+        backup = target.with_name(f"{target.name}.bak{n}")
+        n += 1
+    return backup
