@@ -8,6 +8,7 @@ kernel's peak memory and write its record, like the papermill runner does for so
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -25,6 +26,15 @@ ROOT = workbook.find_root(Path(__file__).parent)  # this file sits at the reposi
 os.environ["MEDLAB_MODE"] = "smoke"  # exercises run in smoke mode; solutions get MODE explicitly
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@pytest.fixture
+def copy(tmp_path):
+    """A scratch workbook for tests that build, verify or start: copies of solutions/ and notebooks/."""
+    for folder in ("solutions", "notebooks"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    (tmp_path / "medlab").mkdir()
+    return tmp_path
 
 
 def _is_controller(config):

@@ -20,14 +20,6 @@ from medlab import workbook
 ROOT = workbook.find_root(Path(__file__).parent)
 
 
-@pytest.fixture
-def copy(tmp_path):
-    """A copy of the workbook's notebooks in a scratch folder."""
-    for folder in ("solutions", "notebooks"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    (tmp_path / "medlab").mkdir()
-    return tmp_path
-
 
 def _medlab(*args, cwd, env=None):
     return subprocess.run([sys.executable, "-m", "medlab", *args], cwd=cwd, capture_output=True, text=True,

@@ -16,14 +16,6 @@ from medlab import workbook
 ROOT = workbook.find_root(Path(__file__).parent)
 
 
-@pytest.fixture
-def copy(tmp_path):
-    """A copy of the workbook's notebooks in a scratch folder."""
-    for folder in ("solutions", "notebooks"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    (tmp_path / "medlab").mkdir()
-    return tmp_path
-
 
 def _first_exercise(root):
     return sorted((root / "notebooks").glob("*.ipynb"))[0]

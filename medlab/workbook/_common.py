@@ -185,3 +185,26 @@ def resolve_notebook(spec, root=None, *, folder="solutions"):
     if not matches:
         raise FileNotFoundError(f"notebook: no {folder}/{number:02d}_*.ipynb yet (question {number} is not written)")
     return matches[0]
+
+
+def built_solutions(root, make, *, problems=None, label=""):
+    """Yield ``(path, make(solution))`` for each solution of the workbook; name and skip the bad ones.
+
+    ``make(nb, where=...)`` turns a solution notebook into another (an exercise, an nbgrader
+    source). A solution that cannot be read, or that ``make`` rejects with ``ValueError``, is named
+    on stderr (prefixed with ``label``), appended to ``problems`` when a list is given, and skipped,
+    so one broken file does not stop the others.
+    """
+    import sys
+
+    for path in solution_paths(root):
+        rel = path.relative_to(root).as_posix()
+        try:
+            nb = make(read_notebook(path, where=rel), where=rel)
+        except ValueError as err:
+            message = f"{label}skipped {err}"
+            print(message, file=sys.stderr)
+            if problems is not None:
+                problems.append(message)
+            continue
+        yield path, nb

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import shutil
-import sys
 
 from ._common import (
     BEGIN_HIDDEN,
@@ -13,9 +12,9 @@ from ._common import (
     END_HIDDEN,
     END_SOLUTION,
     _source,
+    built_solutions,
     find_root,
     read_notebook,
-    solution_paths,
     source_view,
     strip_outputs,
 )
@@ -126,16 +125,7 @@ def build(root=None, *, problems=None):
     out_dir = root / "notebooks"
     out_dir.mkdir(exist_ok=True)
     written = []
-    for path in solution_paths(root):
-        rel = path.relative_to(root).as_posix()
-        try:
-            nb = make_exercise(read_notebook(path, where=rel), where=rel)
-        except ValueError as err:
-            message = f"skipped {err}"
-            print(message, file=sys.stderr)
-            if problems is not None:
-                problems.append(message)
-            continue
+    for path, nb in built_solutions(root, make_exercise, problems=problems):
         target = out_dir / path.name
         if target.exists():
             try:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import copy
 import re
-import sys
 from pathlib import Path
 
 from ._common import (
@@ -36,9 +35,8 @@ from ._common import (
     BEGIN_SOLUTION,
     END_SOLUTION,
     _source,
+    built_solutions,
     find_root,
-    read_notebook,
-    solution_paths,
     strip_outputs,
 )
 from .execute import CELL_TIMEOUT
@@ -235,16 +233,7 @@ def write_nbgrader_source(root=None, *, problems=None):
     root = find_root(root)
     course = root / SOURCE_DIR
     written = []
-    for path in solution_paths(root):
-        rel = path.relative_to(root).as_posix()
-        try:
-            nb = make_nbgrader_source(read_notebook(path, where=rel), where=rel)
-        except ValueError as err:
-            message = f"nbgrader source: skipped {err}"
-            print(message, file=sys.stderr)
-            if problems is not None:
-                problems.append(message)
-            continue
+    for path, nb in built_solutions(root, make_nbgrader_source, problems=problems, label="nbgrader source: "):
         target = course / "source" / path.stem / path.name
         if _write_if_changed(target, nbformat.writes(nb) + "\n"):
             written.append(target)
