@@ -1,5 +1,7 @@
 """medlab.io.load_npz_dataset on files the tests write themselves."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -99,3 +101,13 @@ def test_load_npz_dataset_rejects_npy(tmp_path):
     np.save(tmp_path / "one.npy", np.zeros((4, 16, 16)))
     with pytest.raises(ValueError, match=r"one\.npy: path: expected a \.npz archive.*single array"):
         io.load_npz_dataset(tmp_path / "one.npy")
+
+
+def test_medlab_io_imports_no_tensorflow_keras_or_pydicom():
+    import subprocess
+    import sys
+
+    code = ("import sys, medlab.io; print([m for m in ('tensorflow', 'keras', 'pydicom') if m in sys.modules])")
+    root = Path(__file__).resolve().parents[1]  # this checkout's medlab
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root).stdout
+    assert out.strip() == "[]"
