@@ -101,6 +101,7 @@ def test_load_medmnist_float_images_in_unit_range_kept(tmp_path):
     ("val_labels", np.array([[0], [1], [np.nan], [0], [1], [0]]), r"val_labels: expected finite"),
     ("val_labels", np.array([[0], [1], [2], [0], [1], [0]]), r"val_labels: expected one binary label"),
     ("train_labels", np.array([[0.5], [1], [0], [0], [1], [0]]), r"train_labels: expected one binary label"),
+    ("test_labels", np.array(1), r"test_labels: expected 6 labels, one per image in test_images, got a single value"),
 ])
 def test_load_medmnist_names_file_and_field(tmp_path, field, value, message):
     f = _write_medmnist(tmp_path / "odd.npz", **{field: value})

@@ -96,8 +96,8 @@ def _scale(raw):
 
 def _labels(labels, n, split, binary, path):
     field = f"{split}_labels"
-    if len(labels) != n or labels.ndim == 0:
-        given = len(labels) if labels.ndim else "a scalar"
+    if labels.ndim == 0 or len(labels) != n:
+        given = len(labels) if labels.ndim else "a single value"
         raise fail(path, field, f"expected {n} labels, one per image in {split}_images, got {given}")
     labels = numeric(labels, path, field).reshape(n, -1)
     if binary:
