@@ -1,4 +1,4 @@
-"""Execute every solution notebook in fast mode through papermill and assert its quality bar.
+"""Execute every solution notebook in fast mode through papermill and assert its quality bar; in smoke mode too.
 
 One test class per notebook, so pytest-xdist's ``--dist loadscope`` spreads notebooks over the
 workers. (Exercise notebooks are executed in smoke mode by nbval, collected from notebooks/.)
@@ -32,8 +32,15 @@ def _make_class(path):
             f"{rec['executed']} is {executed.stat().st_size / 2**20:.1f} MB, over the 2 MB budget")
         assert '"image/png"' in executed.read_text(encoding="utf-8"), f"{rec['executed']} holds no figure"
 
+    def test_smoke_mode(self, tmp_path):
+        """A student who writes the solution's code and runs it in smoke mode must not hit an error either
+        (smoke mode runs Keras' loops eagerly; the exercises only run their fallbacks)."""
+        rec = workbook.execute(path, mode="smoke", kind="solution", root=ROOT, out_dir=tmp_path)
+        assert rec["error"] is None, f"{path.name} failed in smoke mode:\n{rec['error']}"
+
     return type(f"TestSolution{path.stem[:2]}", (), {"test_fast_mode": pytest.mark.notebook(test_fast_mode),
-                                                    "__doc__": f"Run solutions/{path.name} in fast mode."})
+                                                    "test_smoke_mode": pytest.mark.notebook(test_smoke_mode),
+                                                    "__doc__": f"Run solutions/{path.name} in fast and smoke mode."})
 
 
 for _path in workbook.solution_paths(ROOT):

@@ -44,16 +44,26 @@ def test_setup_seeds_tensorflow():
     assert np.array_equal(a, keras.random.normal((3,)).numpy())
 
 
-def test_smoke_mode_runs_eagerly_and_fast_mode_traces_graphs():
+def test_smoke_mode_runs_keras_loops_eagerly_and_leaves_tf_functions_alone():
+    import keras
     import tensorflow as tf
 
+    @tf.function
+    def graph_only(x):
+        return tf.executing_eagerly()
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(loss="mse")
     try:
         medlab.setup("smoke", 0)
-        assert tf.config.functions_run_eagerly()
-        medlab.setup("fast", 0)  # a kernel that switches modes gets graphs back
+        assert model.run_eagerly and not graph_only(tf.constant(1.0))  # a user's tf.function stays a graph
         assert not tf.config.functions_run_eagerly()
+        medlab.setup("fast", 0)  # a kernel that switches modes gets Keras' graphs back
+        assert not model.run_eagerly
+        model.run_eagerly = True  # an explicit choice is kept
+        assert model.run_eagerly
     finally:
-        tf.config.run_functions_eagerly(False)
+        medlab.setup("fast", 0)
 
 
 def test_assert_bar_passes_fails_and_records(tmp_path, monkeypatch, capsys):
