@@ -1,4 +1,4 @@
-"""PSNR and SSIM of notebook 04 against scikit-image and by hand."""
+"""PSNR and SSIM (medlab.metrics.image_quality) against scikit-image and by hand."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""make_multimodal_dataset (notebook 06): shapes, determinism, the documented generative model."""
+"""make_multimodal_dataset (medlab.data.multimodal): shapes, determinism, the documented generative model."""
 
 import numpy as np
 import pytest

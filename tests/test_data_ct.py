@@ -1,4 +1,4 @@
-"""Low-dose CT simulation of notebook 04: noise level, texture, shapes, counterfactual twins."""
+"""Low-dose CT simulation (medlab.data.ct): noise level, texture, shapes, counterfactual twins."""
 
 import numpy as np
 import pytest
