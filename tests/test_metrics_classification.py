@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from sklearn.metrics import precision_score
 from sklearn.metrics import roc_curve as sk_roc_curve
 
@@ -115,3 +116,56 @@ def test_ppv_above_prevalence_for_an_informative_test(se, sp, pi):
 def test_ppv_npv_bad_input(args, match):
     with pytest.raises(ValueError, match=match):
         metrics.ppv_npv(*args)
+
+
+# ---------------------------------------------------------------- ROC analysis and confusion counts
+
+# two-decimal scores: strictly monotone maps stay strictly monotone in floating point (no subnormals)
+scores = arrays(np.float64, st.integers(4, 40), elements=st.integers(-500, 500).map(lambda v: v / 100))
+
+
+@settings(max_examples=60)
+@given(scores, st.integers(0, 2**31 - 1))
+def test_auc_matches_sklearn_and_is_invariant_to_monotone_transforms(s, seed):
+    from sklearn.metrics import roc_auc_score
+
+    y = np.random.default_rng(seed).integers(0, 2, len(s))
+    if y.min() == y.max():
+        y[0], y[1] = 0, 1
+    auc = metrics.roc_auc(y, s)
+    assert auc == pytest.approx(roc_auc_score(y, s))
+    assert metrics.roc_auc(y, np.exp(s)) == pytest.approx(auc)
+    assert metrics.roc_auc(y, 3 * s - 7) == pytest.approx(auc)
+    assert metrics.roc_auc(y, -s) == pytest.approx(1 - auc)
+
+
+def test_roc_curve_matches_sklearn():
+    from sklearn.metrics import roc_curve
+
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 200)
+    s = np.round(rng.normal(size=200) + y, 1)  # ties on purpose
+    fpr, tpr, thr = metrics.roc_curve(y, s)
+    f2, t2, th2 = roc_curve(y, s, drop_intermediate=False)
+    np.testing.assert_allclose(fpr, f2)
+    np.testing.assert_allclose(tpr, t2)
+    np.testing.assert_allclose(thr[1:], th2[1:])
+
+
+def test_auc_needs_both_classes():
+    with pytest.raises(ValueError, match="both classes"):
+        metrics.roc_auc([1, 1, 1], [0.2, 0.3, 0.4])
+    with pytest.raises(ValueError, match="y_true: expected binary"):
+        metrics.roc_auc([0, 1, 2], [0.2, 0.3, 0.4])
+    with pytest.raises(ValueError, match="same shape"):
+        metrics.roc_auc([0, 1], [0.2, 0.3, 0.4])
+
+
+def test_sensitivity_specificity():
+    sens, spec = metrics.sensitivity_specificity([1, 1, 1, 0, 0], [1, 1, 0, 0, 1])
+    assert (sens, spec) == (pytest.approx(2 / 3), 0.5)
+    sens, spec = metrics.sensitivity_specificity([0, 0], [0, 1])
+    assert np.isnan(sens) and spec == 0.5
+    assert metrics.confusion_counts([1, 0, 1, 0], [1, 1, 0, 0]) == {"tp": 1, "fp": 1, "tn": 1, "fn": 1}
+    with pytest.raises(ValueError, match="y_pred: expected a binary mask"):
+        metrics.sensitivity_specificity([1, 0], [0.9, 0.1])
