@@ -1,6 +1,6 @@
 # medlab workbook. Every target bootstraps .venv itself (Python 3.11+ needed).
 #   make lab              open the workbook in JupyterLab, on work/ (your copies: python -m medlab start NN)
-#   make test             ruff + the whole test suite (notebooks included), in parallel
+#   make test             ruff, the import contracts (lint-imports) + the whole test suite (notebooks included), in parallel
 #   make run Q=01 MODE=fast    execute one solution notebook into build/executed/
 #   make build            regenerate notebooks/ from solutions/ (keeps a .bak of edited files)
 #   make verify           check the workbook's consistency
@@ -60,6 +60,7 @@ $(TEST_STAMP): $(STAMP) requirements-test.txt
 
 test: $(TEST_STAMP)
 	$(BIN)/ruff check medlab tests solutions notebooks
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope
 
 run: $(STAMP)

@@ -6,7 +6,7 @@ import numpy as np
 
 from ._validate import as_array, as_binary, check_choice, check_range
 
-__all__ = ["normalize_intensity", "window_hu"]
+__all__ = ["normalize_intensity", "window_hu", "scale_to_median"]
 
 
 def normalize_intensity(images, method="zscore", *, mask=None, eps=1e-6):
@@ -78,7 +78,7 @@ def window_hu(hu, level=40.0, width=400.0):
     return np.clip((x - lo) / width, 0.0, 1.0).astype(np.float32)
 
 
-# ---------------------------------------------------------------- robust scaling (notebook 03)
+# ---------------------------------------------------------------- robust scaling
 
 def scale_to_median(images, *, mask=None, eps=1e-6):
     """Divide each image by the median of its pixels (inside ``mask``): typical tissue becomes 1.
@@ -122,6 +122,3 @@ def scale_to_median(images, *, mask=None, eps=1e-6):
     med = np.array([np.median(xi[mi]) for xi, mi in zip(flat_x, flat_m)], np.float32)
     shape = (len(x),) + (1,) * (x.ndim - 1)
     return (x / (np.abs(med).reshape(shape) + eps)).astype(np.float32)
-
-
-__all__ += ["scale_to_median"]

@@ -6,7 +6,8 @@ import numpy as np
 
 from ._validate import as_array
 
-__all__ = ["show_images", "plot_history", "plot_roc", "results_table"]
+__all__ = ["show_images", "plot_history", "plot_roc", "results_table", "show_heatmaps", "plot_reliability",
+           "plot_predictive_values"]
 
 
 def _squeeze(img):
@@ -254,10 +255,7 @@ def show_heatmaps(images, heatmaps, masks=None, *, titles=None, ncols=6, size=2.
     return fig
 
 
-__all__ += ["show_heatmaps"]
-
-
-# ---------------------------------------------------------------- reliability and predictive values (notebook 05)
+# ---------------------------------------------------------------- reliability and predictive values
 
 def plot_reliability(y_true, probs, *, n_bins=10, strategy="uniform", title="Reliability diagram"):
     """Reliability diagram: observed frequency against predicted probability, with a histogram.
@@ -366,6 +364,3 @@ def plot_predictive_values(sensitivity, specificity, *, prevalences=None, marks=
     ax.legend(loc="center left", fontsize=8)
     fig.tight_layout()
     return fig
-
-
-__all__ += ["plot_reliability", "plot_predictive_values"]

@@ -36,9 +36,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: module -> the tests that own it (test files, and the module's own doctests)
 MODULES = {
-    "medlab/metrics.py": ["tests/test_metrics.py", "tests/test_metrics_q04.py", "tests/test_metrics_q05.py",
-                          "tests/test_metrics_q07.py", "tests/test_metrics_bootstrap.py"],
-    "medlab/data.py": ["tests/test_data.py", "tests/test_data_q04.py", "tests/test_data_q06.py"],
+    "medlab/metrics/_common.py": ["tests/test_metrics_classification.py", "tests/test_metrics_calibration.py",
+                                  "tests/test_metrics_saliency.py"],
+    "medlab/metrics/segmentation.py": ["tests/test_metrics_segmentation.py"],
+    "medlab/metrics/classification.py": ["tests/test_metrics_classification.py"],
+    "medlab/metrics/calibration.py": ["tests/test_metrics_calibration.py"],
+    "medlab/metrics/bootstrap.py": ["tests/test_metrics_bootstrap.py"],
+    "medlab/metrics/saliency.py": ["tests/test_metrics_saliency.py"],
+    "medlab/metrics/image_quality.py": ["tests/test_metrics_image_quality.py"],
+    "medlab/data/phantom.py": ["tests/test_data_phantom.py"],
+    "medlab/data/splits.py": ["tests/test_data_splits.py"],
+    "medlab/data/ct.py": ["tests/test_data_ct.py"],
+    "medlab/data/multimodal.py": ["tests/test_data_multimodal.py"],
     "medlab/check/_core.py": ["tests/test_check_core.py"],
     "medlab/check/q05.py": ["tests/test_check_q05.py"],
 }

@@ -48,3 +48,16 @@ def test_mutants_behave_differently():
     points = [p for p in mutation.mutation_points(SOURCE) if p[1] == "binop" and "Mult" in p[2]]
     exec(mutation.mutate(SOURCE, points[0][0], points[0][1]), namespace)
     assert namespace["f"](4) == 4 / 2 + 1 + 0.5  # x * k became x / k
+
+
+def test_configured_modules_tests_and_equivalents_exist():
+    """A module moved or a test file renamed must not leave the mutation run pointing at nothing."""
+    for module, tests in mutation.MODULES.items():
+        assert (mutation.ROOT / module).is_file(), f"MODULES names {module}, which does not exist"
+        for test in tests:
+            assert (mutation.ROOT / test).is_file(), f"MODULES: {module}'s test {test} does not exist"
+    equivalents = mutation._equivalents(mutation.ROOT / "tests" / "mutation_equivalent.txt")
+    for module, line, _ in equivalents:
+        assert module in mutation.MODULES, f"mutation_equivalent.txt names {module}, which is not configured"
+        source = (mutation.ROOT / module).read_text(encoding="utf-8")
+        assert line in {s.strip() for s in source.splitlines()}, f"mutation_equivalent.txt: {line!r} not in {module}"

@@ -1,11 +1,12 @@
-"""Operating-point and calibration metrics of notebook 05, against scikit-learn and by hand."""
+"""Operating points of binary classifiers (medlab.metrics.classification): threshold_for_sensitivity and ppv_npv,
+against scikit-learn and by hand."""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.calibration import calibration_curve as sk_calibration_curve
-from sklearn.metrics import brier_score_loss, precision_score
+from hypothesis.extra.numpy import arrays
+from sklearn.metrics import precision_score
 from sklearn.metrics import roc_curve as sk_roc_curve
 
 from medlab import metrics
@@ -117,58 +118,54 @@ def test_ppv_npv_bad_input(args, match):
         metrics.ppv_npv(*args)
 
 
-# ---------------------------------------------------------------- calibration_curve and brier_score
+# ---------------------------------------------------------------- ROC analysis and confusion counts
 
-def test_calibration_by_hand():
-    prob_true, prob_pred, counts = metrics.calibration_curve(
-        [0, 0, 1, 1, 1], [0.1, 0.2, 0.6, 0.8, 0.9], n_bins=2, return_counts=True)
-    np.testing.assert_allclose(prob_true, [0.0, 1.0])
-    np.testing.assert_allclose(prob_pred, [0.15, 2.3 / 3])
-    assert counts.tolist() == [2, 3]
+# two-decimal scores: strictly monotone maps stay strictly monotone in floating point (no subnormals)
+scores = arrays(np.float64, st.integers(4, 40), elements=st.integers(-500, 500).map(lambda v: v / 100))
 
 
-@settings(max_examples=150, deadline=None)
-@given(labelled_scores, st.integers(1, 12), st.sampled_from(["uniform", "quantile"]))
-def test_calibration_matches_sklearn(data, n_bins, strategy):
-    y, p = (np.array(v) for v in data)
-    ours = metrics.calibration_curve(y, p, n_bins, strategy)
-    theirs = sk_calibration_curve(y, p, n_bins=n_bins, strategy=strategy)
-    for a, b in zip(ours, theirs):
-        np.testing.assert_allclose(a, b)
+@settings(max_examples=60)
+@given(scores, st.integers(0, 2**31 - 1))
+def test_auc_matches_sklearn_and_is_invariant_to_monotone_transforms(s, seed):
+    from sklearn.metrics import roc_auc_score
+
+    y = np.random.default_rng(seed).integers(0, 2, len(s))
+    if y.min() == y.max():
+        y[0], y[1] = 0, 1
+    auc = metrics.roc_auc(y, s)
+    assert auc == pytest.approx(roc_auc_score(y, s))
+    assert metrics.roc_auc(y, np.exp(s)) == pytest.approx(auc)
+    assert metrics.roc_auc(y, 3 * s - 7) == pytest.approx(auc)
+    assert metrics.roc_auc(y, -s) == pytest.approx(1 - auc)
 
 
-def test_calibration_counts_add_up():
-    rng = np.random.default_rng(0)
-    p = rng.uniform(size=500)
-    y = (rng.uniform(size=500) < p).astype(int)
-    prob_true, prob_pred, counts = metrics.calibration_curve(y, p, 10, return_counts=True)
-    assert counts.sum() == 500
-    assert np.all(np.diff(prob_pred) > 0)
-    assert np.max(np.abs(prob_true - prob_pred)) < 0.2  # calibrated by construction
+def test_roc_curve_matches_sklearn():
+    from sklearn.metrics import roc_curve
+
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 200)
+    s = np.round(rng.normal(size=200) + y, 1)  # ties on purpose
+    fpr, tpr, thr = metrics.roc_curve(y, s)
+    f2, t2, th2 = roc_curve(y, s, drop_intermediate=False)
+    np.testing.assert_allclose(fpr, f2)
+    np.testing.assert_allclose(tpr, t2)
+    np.testing.assert_allclose(thr[1:], th2[1:])
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(y_true=[0, 1], y_prob=[0.1, 1.2]), "y_prob.*\\[0, 1\\]"),
-    (dict(y_true=[0, 2], y_prob=[0.1, 0.2]), "y_true"),
-    (dict(y_true=[0, 1], y_prob=[0.1, 0.2], n_bins=0), "n_bins"),
-    (dict(y_true=[0, 1], y_prob=[0.1, 0.2], strategy="equal"), "strategy"),
-    (dict(y_true=[0, 1, 1], y_prob=[0.1, 0.2]), "same shape"),
-])
-def test_calibration_bad_input(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        metrics.calibration_curve(**kwargs)
+def test_auc_needs_both_classes():
+    with pytest.raises(ValueError, match="both classes"):
+        metrics.roc_auc([1, 1, 1], [0.2, 0.3, 0.4])
+    with pytest.raises(ValueError, match="y_true: expected binary"):
+        metrics.roc_auc([0, 1, 2], [0.2, 0.3, 0.4])
+    with pytest.raises(ValueError, match="same shape"):
+        metrics.roc_auc([0, 1], [0.2, 0.3, 0.4])
 
 
-@settings(max_examples=100, deadline=None)
-@given(labelled_scores)
-def test_brier_matches_sklearn(data):
-    y, p = (np.array(v) for v in data)
-    assert metrics.brier_score(y, p) == pytest.approx(brier_score_loss(y, p))
-
-
-def test_brier_reference_values():
-    y = np.r_[np.ones(30), np.zeros(70)].astype(int)
-    assert metrics.brier_score(y, np.full(100, 0.3)) == pytest.approx(0.3 * 0.7)
-    assert metrics.brier_score(y, y.astype(float)) == 0.0
-    with pytest.raises(ValueError, match="y_prob"):
-        metrics.brier_score([0, 1], [0.5, -0.5])
+def test_sensitivity_specificity():
+    sens, spec = metrics.sensitivity_specificity([1, 1, 1, 0, 0], [1, 1, 0, 0, 1])
+    assert (sens, spec) == (pytest.approx(2 / 3), 0.5)
+    sens, spec = metrics.sensitivity_specificity([0, 0], [0, 1])
+    assert np.isnan(sens) and spec == 0.5
+    assert metrics.confusion_counts([1, 0, 1, 0], [1, 1, 0, 0]) == {"tp": 1, "fp": 1, "tn": 1, "fn": 1}
+    with pytest.raises(ValueError, match="y_pred: expected a binary mask"):
+        metrics.sensitivity_specificity([1, 0], [0.9, 0.1])

@@ -1,4 +1,4 @@
-"""Multimodal building blocks of notebook 06: encoders, ModalityDropout, fusion_model."""
+"""Multimodal building blocks (medlab.models.fusion): encoders, ModalityDropout, fusion_model."""
 
 import keras
 import numpy as np

@@ -1,4 +1,4 @@
-"""make_multimodal_dataset (notebook 06): shapes, determinism, the documented generative model."""
+"""make_multimodal_dataset (medlab.data.multimodal): shapes, determinism, the documented generative model."""
 
 import numpy as np
 import pytest
@@ -108,3 +108,21 @@ def test_any_small_cohort_is_finite_and_consistent(n, hours, seed):
     assert np.all(np.isfinite(d["series"])) and np.all(np.isfinite(d["tabular"]))
     assert np.all((d["onset"] >= 0) & (d["onset"] <= 0.6 * hours))
     assert np.all((d["tabular"][:, 0] >= 18) & (d["tabular"][:, 0] <= 95))
+
+
+def test_the_multimodal_generator_does_not_change_unnoticed():
+    """Notebook 06 rests on this generator: a change must be deliberate (update the
+    figures and re-measure the notebooks with python -m medlab seeds NN in the same commit)."""
+    d = data.make_multimodal_dataset(12, size=32, n_hours=24, seed=5)
+    s, t = d["series"], d["tabular"]
+    got = [s.mean(), s.std(), *s.mean(axis=(0, 1)), *s.std(axis=(0, 1)),
+           *(s[:, -6:].mean((0, 1)) - s[:, :6].mean((0, 1))), t.mean(), t.std(), *t.mean(0), *t.std(0),
+           *d["factors"].mean(0), *d["factors"].std(0), d["onset"].mean()]
+    want = [63.1577, 33.9938, 84.5493, 87.7179, 17.206, 12.5557, 11.2277, 3.2667, 5.7944, -3.2737, 2.0946,
+            21.488, 23.5275, 55.5288, 0.5, 1.174, 28.7491, 11.5408, 0.5, 0.3976, 3.991,
+            -0.3975, 0.7776, -0.0465, 0.8218, 1.0789, 0.9558, 8.1645]
+    np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-4)
+    assert d["labels"].tolist() == [1, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0]
+    assert d["lesion"].tolist() == [0, 0, 0, 0, 0, 1, 0, 1, 1, 1, 0, 0]
+    np.testing.assert_allclose([d["images"].mean(), d["images"].std()], [0.24304, 0.2756], rtol=1e-4)
+    assert int(d["masks"].sum()) == 79

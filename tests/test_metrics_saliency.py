@@ -1,4 +1,4 @@
-"""Saliency-map metrics of notebook 07: pointing game and Spearman rank correlation (NumPy only)."""
+"""Saliency-map metrics (medlab.metrics.saliency): pointing game and Spearman rank correlation (NumPy only)."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""PSNR and SSIM of notebook 04 against scikit-image and by hand."""
+"""PSNR and SSIM (medlab.metrics.image_quality) against scikit-image and by hand."""
 
 import numpy as np
 import pytest
@@ -94,3 +94,14 @@ def test_ssim_bad_shapes_and_window():
         metrics.ssim(np.zeros((16, 16, 1)), np.zeros((16, 16, 1)), data_range=1.0)  # read as 16 images of 16x1
     with pytest.raises(ValueError, match="reference"):
         metrics.ssim(np.zeros((2, 16, 16, 3)), np.zeros((2, 16, 16, 3)), data_range=1.0)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(sigma=0.0), "sigma"),
+    (dict(sigma=-1.0), "sigma"),
+    (dict(win_size=4), "win_size"),
+])
+def test_ssim_argument_bounds(kwargs, match):
+    x = np.random.default_rng(0).uniform(size=(16, 16))
+    with pytest.raises(ValueError, match=match):
+        metrics.ssim(x, x, data_range=1.0, gaussian_weights=True, **kwargs)

@@ -1,0 +1,21 @@
+"""Synthetic medical images with ground truth, and patient-level splits; every public name is re-exported here.
+
+* :mod:`~medlab.data.phantom`: ``make_lesion_dataset`` (axial slices with organs, bias field, modality
+  noise and lesions, several per patient), ``TISSUE_INTENSITY``;
+* :mod:`~medlab.data.ct`: ``simulate_low_dose``, ``make_lowdose_pairs`` (low-dose CT in HU);
+* :mod:`~medlab.data.multimodal`: ``make_multimodal_dataset`` (scan, vital signs, tabular row),
+  ``VITAL_SIGNS``, ``TABULAR_FIELDS``;
+* :mod:`~medlab.data.splits`: ``split_by_patient``, ``take``.
+
+Everything is NumPy and deterministic from ``seed``.
+"""
+
+from __future__ import annotations
+
+from .ct import make_lowdose_pairs, simulate_low_dose
+from .multimodal import TABULAR_FIELDS, VITAL_SIGNS, make_multimodal_dataset
+from .phantom import TISSUE_INTENSITY, make_lesion_dataset
+from .splits import split_by_patient, take
+
+__all__ = ["make_lesion_dataset", "split_by_patient", "take", "TISSUE_INTENSITY", "simulate_low_dose",
+           "make_lowdose_pairs", "make_multimodal_dataset", "VITAL_SIGNS", "TABULAR_FIELDS"]

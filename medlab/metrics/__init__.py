@@ -1,0 +1,32 @@
+"""Evaluation metrics, one module per concern; every public name is re-exported here.
+
+* :mod:`~medlab.metrics.segmentation`: ``dice_coefficient``, ``iou_score``, ``hausdorff_distance``;
+* :mod:`~medlab.metrics.classification`: ``roc_curve``, ``roc_auc``, ``confusion_counts``,
+  ``sensitivity_specificity``, ``threshold_for_sensitivity``, ``ppv_npv``;
+* :mod:`~medlab.metrics.calibration`: ``calibration_curve``, ``brier_score``;
+* :mod:`~medlab.metrics.bootstrap`: ``bootstrap_ci``;
+* :mod:`~medlab.metrics.saliency`: ``pointing_game``, ``spearman_correlation``;
+* :mod:`~medlab.metrics.image_quality`: ``psnr``, ``ssim``.
+
+NumPy in, NumPy (or float) out; this package imports neither TensorFlow nor SciPy at import time.
+"""
+
+from __future__ import annotations
+
+from .bootstrap import bootstrap_ci
+from .calibration import brier_score, calibration_curve
+from .classification import (
+    confusion_counts,
+    ppv_npv,
+    roc_auc,
+    roc_curve,
+    sensitivity_specificity,
+    threshold_for_sensitivity,
+)
+from .image_quality import psnr, ssim
+from .saliency import pointing_game, spearman_correlation
+from .segmentation import dice_coefficient, hausdorff_distance, iou_score
+
+__all__ = ["dice_coefficient", "iou_score", "hausdorff_distance", "roc_curve", "roc_auc",
+           "sensitivity_specificity", "confusion_counts", "bootstrap_ci", "pointing_game", "spearman_correlation",
+           "threshold_for_sensitivity", "ppv_npv", "calibration_curve", "brier_score", "psnr", "ssim"]
