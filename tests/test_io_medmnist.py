@@ -135,3 +135,14 @@ def test_load_medmnist_rejects_pickled_objects(tmp_path):
     f = _write_medmnist(tmp_path / "obj.npz", train_labels=np.array([[0], [1], None, [0], [1], [0]], dtype=object))
     with pytest.raises(ValueError, match=r"obj\.npz: train_labels: .*Python objects"):
         io.load_medmnist(f)
+
+
+def test_load_medmnist_patient_ids_are_unique_across_splits(tmp_path):
+    """Each image is its own patient; merging the splits must not make two images one patient."""
+    _write_medmnist(tmp_path / "m.npz", n=5, test_images=np.zeros((3, 28, 28), np.uint8),
+                    test_labels=np.zeros((3, 1), int))
+    d = io.load_medmnist(tmp_path / "m.npz")
+    ids = np.concatenate([d[s]["patient_ids"] for s in SPLITS])
+    assert ids.dtype == np.int64 and len(np.unique(ids)) == len(ids) == 13
+    np.testing.assert_array_equal(d["val"]["patient_ids"], np.arange(5, 10))
+    np.testing.assert_array_equal(d["test"]["patient_ids"], np.arange(10, 13))

@@ -32,7 +32,8 @@ def load_medmnist(path, *, binary=True):
         (N, H, W, 1) in [0, 1] (RGB files are converted to gray), ``labels`` int64 (N,) (or (N, k)
         for multi-label files with ``binary=False``) and ``patient_ids`` (N,): MedMNIST ships no
         patient ids, so each image counts as its own patient and its official splits are used as
-        they are.
+        they are. The ids are unique across the three splits (train 0..N-1, then validation, then
+        test), so merging the splits never makes two images look like one patient.
 
     Notes
     -----
@@ -73,7 +74,7 @@ def load_medmnist(path, *, binary=True):
             raise fail(path, field, f"expected non-negative values, got minimum {images.min()}")
         raw[split] = images
     scale = _scale(raw)
-    out = {}
+    out, first_id = {}, 0
     for split in _SPLITS:
         images = raw[split].astype(np.float32)
         if images.ndim == 4:
@@ -82,7 +83,8 @@ def load_medmnist(path, *, binary=True):
             images = images / np.float32(scale)
         labels = _labels(archive[f"{split}_labels"], len(images), split, binary, path)
         out[split] = {"images": images[..., None], "labels": labels,
-                      "patient_ids": np.arange(len(images), dtype=np.int64)}
+                      "patient_ids": np.arange(first_id, first_id + len(images), dtype=np.int64)}
+        first_id += len(images)
     return out
 
 
