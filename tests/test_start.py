@@ -81,16 +81,6 @@ def test_start_errors_are_one_line(copy, args, message):
     assert not (copy / "work").exists()
 
 
-def test_a_copy_in_work_runs_end_to_end(copy, monkeypatch):
-    """The kernel's cwd is the copy's folder (work/): imports and data must not depend on the cwd."""
-    monkeypatch.setenv("MEDLAB_THREADS", "1")
-    mine = workbook.start("01", root=copy)["path"]
-    rec = workbook.execute(mine, mode="smoke", kind="exercise", root=copy)
-    assert rec["error"] is None, rec["error"]
-    assert rec["checks"] and set(rec["checks"].values()) == {"fallback"}
-    assert (copy / rec["executed"]).exists()
-
-
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
