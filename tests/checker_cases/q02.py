@@ -13,23 +13,28 @@ def _unnormalized(a, b):  # forgot to divide
     a, b = np.asarray(a, bool), np.asarray(b, bool)
     return 2.0 * (a & b).sum()
 
+
 def _iou_instead(a, b):
     a, b = np.asarray(a, bool), np.asarray(b, bool)
     union = (a | b).sum()
     return 1.0 if union == 0 else (a & b).sum() / union
 
+
 def _recall_instead(a, b):  # overlap over the ground truth only: not symmetric
     a, b = np.asarray(a, bool), np.asarray(b, bool)
     return 1.0 if a.sum() == 0 else float((a & b).sum() / a.sum())
+
 
 def _smoothed(a, b):
     a, b = np.asarray(a, bool), np.asarray(b, bool)
     return (2 * (a & b).sum() + 1) / (a.sum() + b.sum() + 1)  # smoothing biases small masks
 
+
 def _dice_no_empty_rule(a, b):
     a, b = np.asarray(a, bool), np.asarray(b, bool)
     with np.errstate(invalid="ignore"):
         return 2 * (a & b).sum() / (a.sum() + b.sum())  # 0/0 = NaN for two empty masks
+
 
 def _any_empty_is_perfect(a, b):  # the empty-mask convention applied to one empty mask
     a, b = np.asarray(a, bool), np.asarray(b, bool)
@@ -37,16 +42,20 @@ def _any_empty_is_perfect(a, b):  # the empty-mask convention applied to one emp
         return 1.0
     return 2 * (a & b).sum() / (a.sum() + b.sum())
 
+
 def _as_text(a, b):
     return f"{metrics.dice_coefficient(a, b):.6f}"
 
+
 def _no_return(a, b):
     metrics.dice_coefficient(a, b)
+
 
 def _in_place(y_true, y_pred):  # right value, but the intersection is computed in y_true's memory
     total = y_true.sum() + y_pred.sum()
     y_true &= y_pred
     return 1.0 if total == 0 else float(2 * y_true.sum() / total)
+
 
 # ---------------------------------------------------------------- soft_dice_loss
 
@@ -54,21 +63,26 @@ def _per_image_vector(y, p):  # forgot the mean over the batch
     inter = tf.reduce_sum(y * p, axis=(1, 2, 3))
     return 1 - (2 * inter + 1e-6) / (tf.reduce_sum(y, (1, 2, 3)) + tf.reduce_sum(p, (1, 2, 3)) + 1e-6)
 
+
 def _returns_dice(y, p):  # forgot "1 -"
     inter = tf.reduce_sum(y * p, axis=(1, 2, 3))
     return tf.reduce_mean((2 * inter + 1e-6) / (tf.reduce_sum(y, (1, 2, 3)) + tf.reduce_sum(p, (1, 2, 3)) + 1e-6))
+
 
 def _thresholded(y, p):  # hard masks: no gradient, and the value of hard masks
     p = tf.cast(p > 0.5, tf.float32)
     return losses.soft_dice_loss(y, p)
 
+
 def _batch_dice(y, p):  # one Dice over the whole batch
     return 1 - (2 * tf.reduce_sum(y * p) + 1e-6) / (tf.reduce_sum(y) + tf.reduce_sum(p) + 1e-6)
+
 
 def _numpy_loss(y, p):  # right value, computed in NumPy: no gradient reaches the model
     y, p = np.asarray(y), np.asarray(p)
     inter = (y * p).sum(axis=(1, 2, 3))
     return float(np.mean(1 - (2 * inter + 1e-6) / (y.sum(axis=(1, 2, 3)) + p.sum(axis=(1, 2, 3)) + 1e-6)))
+
 
 # ---------------------------------------------------------------- decoder_block
 
@@ -77,9 +91,11 @@ def _no_skip(x, skip, filters):
     x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
     return keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
 
+
 def _no_upsampling(x, skip, filters):
     x = keras.layers.Concatenate()([x, skip])  # shapes do not match
     return keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+
 
 def _add_instead(x, skip, filters):
     x = keras.layers.Conv2DTranspose(filters, 2, strides=2, padding="same")(x)
@@ -88,11 +104,13 @@ def _add_instead(x, skip, filters):
         x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
     return x
 
+
 def _skip_pooled_down(x, skip, filters):  # merged at x's resolution, then upsampled
     x = keras.layers.Concatenate()([x, keras.layers.MaxPooling2D()(skip)])
     for _ in range(2):
         x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
     return keras.layers.UpSampling2D()(x)
+
 
 def _convs_before_merge(x, skip, filters):
     x = keras.layers.UpSampling2D()(x)
@@ -101,10 +119,12 @@ def _convs_before_merge(x, skip, filters):
     x = keras.layers.Concatenate()([x, skip])
     return keras.layers.Conv2D(filters, 1)(x)  # back to `filters` channels: the shape is right
 
+
 def _one_conv(x, skip, filters):
     x = keras.layers.UpSampling2D()(x)
     x = keras.layers.Concatenate()([x, skip])
     return keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+
 
 def _wrong_filters(x, skip, filters):  # keeps the concatenated width instead of `filters`
     x = keras.layers.UpSampling2D()(x)
@@ -113,12 +133,14 @@ def _wrong_filters(x, skip, filters):  # keeps the concatenated width instead of
         x = keras.layers.Conv2D(x.shape[-1], 3, padding="same", activation="relu")(x)
     return x
 
+
 def _ops_concatenate_skip_first(x, skip, filters):
     x = keras.layers.UpSampling2D()(x)
     x = keras.ops.concatenate([skip, x], axis=-1)
     for _ in range(2):
         x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
     return x
+
 
 def _nested_conv_block(x, skip, filters):
     x = keras.layers.concatenate([keras.layers.UpSampling2D(interpolation="bilinear")(x), skip])
