@@ -90,8 +90,9 @@ def test_shape_mismatch(fn):
 def test_ssim_bad_shapes_and_window():
     with pytest.raises(ValueError, match="win_size"):
         metrics.ssim(np.zeros((16, 16)), np.zeros((16, 16)), data_range=1.0, win_size=4)
-    with pytest.raises(ValueError, match="smaller than win_size"):
-        metrics.ssim(np.zeros((16, 16, 1)), np.zeros((16, 16, 1)), data_range=1.0)  # read as 16 images of 16x1
+    lone = r"reference: shape \(16, 16, 1\) would be read as 16 items of shape \(16, 1\), one pixel wide"
+    with pytest.raises(ValueError, match=lone + r"; its last axis of 1 looks like a channel"):
+        metrics.ssim(np.zeros((16, 16, 1)), np.zeros((16, 16, 1)), data_range=1.0)  # not 16 images of 16x1
     with pytest.raises(ValueError, match="reference"):
         metrics.ssim(np.zeros((2, 16, 16, 3)), np.zeros((2, 16, 16, 3)), data_range=1.0)
 
@@ -132,7 +133,7 @@ def test_ssim_3d_array_is_a_batch_of_2d_images_by_default():
 
 @pytest.mark.parametrize("shape, spatial_ndim, match", [
     ((16, 16), 1, r"spatial_ndim: expected 2 or 3"),
-    ((16, 16), 3, r"reference: with spatial_ndim=3, expected \(D, H, W\) or \(N, D, H, W\) or \(N, D, H, W, 1\)"),
+    ((16, 16), 3, r"reference: expected \(D, H, W\) or \(N, D, H, W\) or \(N, D, H, W, 1\) for 3D volumes"),
     ((2, 8, 16, 16, 2), 3, r"got shape \(2, 8, 16, 16, 2\)"),
 ])
 def test_ssim_spatial_ndim_checked(shape, spatial_ndim, match):

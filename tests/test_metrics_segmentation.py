@@ -139,8 +139,11 @@ def test_hausdorff_batch_of_volumes():
 @pytest.mark.parametrize("shape, spatial_ndim, match", [
     ((8, 8), 4, r"spatial_ndim: expected 2 or 3 \(the number of spatial axes"),
     ((8, 8), True, "spatial_ndim: expected 2 or 3"),
-    ((8, 8), 3, r"y_true: with spatial_ndim=3, expected \(D, H, W\) or \(N, D, H, W\), got shape \(8, 8\)"),
-    ((2, 3, 8, 8, 1), 2, r"y_true: with spatial_ndim=2, expected \(H, W\) or \(N, H, W\), got shape \(2, 3, 8, 8, 1\)"),
+    ((8, 8), 3, r"y_true: expected \(D, H, W\) or \(N, D, H, W\) for 3D volumes \(spatial_ndim=3\), got shape "
+                r"\(8, 8\)"),
+    ((2, 3, 8, 8, 1), 2, r"y_true: expected \(H, W\) or \(N, H, W\) for 2D images \(spatial_ndim=2\), got shape "
+                         r"\(2, 3, 8, 8, 1\)"),
+    ((8, 8, 1), 2, r"y_true: shape \(8, 8, 1\) would be read as 8 items of shape \(8, 1\), one pixel wide"),
 ])
 def test_hausdorff_spatial_ndim_checked(shape, spatial_ndim, match):
     a = np.zeros(shape, bool)
