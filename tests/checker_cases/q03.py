@@ -67,7 +67,7 @@ def _text(images, recons, mask, sigma=2.0):  # the right numbers, as text
     return [f"{v:.6f}" for v in q03._reference_anomaly_score(images, recons, mask, sigma)]
 
 
-def _crashes(images, reconstructions, mask, sigma=2.0):  # indexes with a float mask cast to int, bad axis
+def _crashes(images, reconstructions, mask, sigma=2.0):  # raises: the mean over an axis that does not exist
     return images[..., 0][mask.astype(int)].mean(axis=(5,))
 
 
