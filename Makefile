@@ -5,7 +5,7 @@
 #   make build            regenerate notebooks/ from solutions/ (keeps a .bak of edited files)
 #   make verify           check the workbook's consistency
 #   make seeds Q=01       run a solution on seeds 0-4: every bar and finding per seed
-#   make mutation         mutation testing of metrics, data, check/_core and check/q05 (slow; not in make test)
+#   make mutation         mutation testing of metrics, data, check/_core, check/q02 and check/q05 (slow; not in make test)
 # Options: TF=gpu installs TensorFlow's CUDA build instead of the CPU one; WORKERS=N test processes.
 
 SHELL := /bin/bash

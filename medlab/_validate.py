@@ -53,6 +53,48 @@ def as_binary(x, name: str, *, ndim=None) -> np.ndarray:
     return arr.astype(bool)
 
 
+def check_spatial_ndim(spatial_ndim, allowed=(2, 3)) -> int:
+    """Check ``spatial_ndim``, the number of spatial axes (2 for images, 3 for volumes)."""
+    if isinstance(spatial_ndim, bool) or not isinstance(spatial_ndim, (int, np.integer)) or spatial_ndim not in allowed:
+        want = " or ".join(str(a) for a in allowed)
+        raise ValueError(f"spatial_ndim: expected {want} (the number of spatial axes: 2 for images, 3 for volumes), "
+                         f"got {spatial_ndim!r}")
+    return int(spatial_ndim)
+
+
+def as_batch(arr: np.ndarray, name: str, spatial_ndim: int, *, channel=False):
+    """Read ``arr`` as one item or a batch of items with ``spatial_ndim`` spatial axes, never guessing.
+
+    ``spatial_ndim`` axes are one image or volume; one more leading axis is a batch (N, ...); with
+    ``channel=True``, a batch may also carry a trailing channel axis of size 1 (N, ..., 1), which is
+    dropped. Returns ``(items, batched)``: ``items`` of shape (N, ...) (N = 1 for a single item), and
+    whether ``arr`` was a batch.
+    """
+    axes = ", ".join(("H", "W") if spatial_ndim == 2 else ("D", "H", "W"))
+    shapes = [f"({axes})", f"(N, {axes})"] + ([f"(N, {axes}, 1)"] if channel else [])
+    if arr.ndim == spatial_ndim:
+        return arr[None], False
+    if arr.ndim == spatial_ndim + 1:
+        refuse_lone_channel(arr, name, f"pass {' or '.join(shapes)}")
+        return arr, True
+    if channel and arr.ndim == spatial_ndim + 2 and arr.shape[-1] == 1:
+        return arr[..., 0], True
+    kind = "2D images" if spatial_ndim == 2 else "3D volumes"
+    raise ValueError(f"{name}: expected {' or '.join(shapes)} for {kind} (spatial_ndim={spatial_ndim}), "
+                     f"got shape {arr.shape}")
+
+
+def refuse_lone_channel(arr: np.ndarray, name: str, advice: str) -> None:
+    """Refuse a batch whose items are one pixel wide: its last axis of size 1 is a channel without a batch axis.
+
+    ``(H, W, 1)`` read as a batch (N, H, W) would be H images one pixel wide; no layout rule can
+    tell the two apart, so the caller must pass a shape that says which it is.
+    """
+    if arr.ndim >= 3 and arr.shape[-1] == 1:
+        raise ValueError(f"{name}: shape {arr.shape} would be read as {arr.shape[0]} items of shape {arr.shape[1:]}, "
+                         f"one pixel wide; its last axis of 1 looks like a channel without a batch axis: {advice}")
+
+
 def same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
     if a.shape != b.shape:
         raise ValueError(f"{name_a} and {name_b} must have the same shape, got {a.shape} and {b.shape}")

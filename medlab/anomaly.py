@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_array, as_binary, as_generator, check_choice, check_range
+from ._validate import as_array, as_binary, as_generator, check_choice, check_range, refuse_lone_channel
 
 __all__ = ["anomaly_map", "anomaly_score", "pixel_auroc", "coarse_noise", "REDUCTIONS"]
 
@@ -28,6 +28,7 @@ def _images(x, name):
         if arr.shape[-1] != 1:
             raise ValueError(f"{name}: expected one channel (N, H, W, 1), got shape {arr.shape}")
         arr = arr[..., 0]
+    refuse_lone_channel(arr, name, "pass a batch of 2D images (N, H, W) or (N, H, W, 1)")
     return arr
 
 

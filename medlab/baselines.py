@@ -14,7 +14,7 @@ import itertools
 
 import numpy as np
 
-from ._validate import as_array, check_choice, check_range
+from ._validate import as_array, check_choice, check_range, refuse_lone_channel
 
 __all__ = ["body_mask", "zscore_in_mask", "blob_filter", "blob_score", "intensity_score", "threshold_segment",
            "remove_small_regions", "tune_on_validation", "blob_anomaly_score", "lesion_features"]
@@ -27,6 +27,7 @@ def _images(images, name="images"):
         x = x[..., 0]
     if x.ndim != 3:
         raise ValueError(f"{name}: expected a batch of 2D images (N, H, W) or (N, H, W, 1), got shape {x.shape}")
+    refuse_lone_channel(x, name, "pass a batch of 2D images (N, H, W) or (N, H, W, 1)")
     return x.astype(np.float64)
 
 

@@ -49,8 +49,13 @@ MODULES = {
     "medlab/data/ct.py": ["tests/test_data_ct.py"],
     "medlab/data/multimodal.py": ["tests/test_data_multimodal.py"],
     "medlab/check/_core.py": ["tests/test_check_core.py"],
-    "medlab/check/q05.py": ["tests/test_check_q05.py"],
+    "medlab/check/q02.py": ["tests/test_checkers.py"],
+    "medlab/check/q05.py": ["tests/test_checkers.py", "tests/test_check_q05.py"],
 }
+
+#: module -> a pytest ``-k`` expression that keeps, of its test files, the tests that own it (the checker
+#: contract in tests/test_checkers.py covers every checker; a mutant of one checker runs only its own cases)
+KEYWORDS = {"medlab/check/q02.py": "q02", "medlab/check/q05.py": "q05"}
 
 _CMP_SWAP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
              ast.NotEq: ast.Eq, ast.In: ast.NotIn, ast.NotIn: ast.In, ast.Is: ast.IsNot, ast.IsNot: ast.Is}
@@ -214,6 +219,8 @@ def _run_tests(work, module, tests, timeout):
     log = work / "pytest.log"
     args = ["-x", "-q", "-p", "no:cacheprovider", "--override-ini", "addopts=", "--doctest-modules",
             module, *tests]
+    if module in KEYWORDS:
+        args += ["-k", KEYWORDS[module]]
     pid = os.fork()
     if pid == 0:  # the child: import the mutated medlab from the scratch copy and run pytest
         code = 3

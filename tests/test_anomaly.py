@@ -224,3 +224,9 @@ def test_conv_autoencoder_bad_input(kwargs, match):
     args = {"input_shape": (32, 32, 1), **kwargs}
     with pytest.raises(ValueError, match=match):
         models.conv_autoencoder(**args)
+
+
+def test_anomaly_map_refuses_a_channel_without_a_batch_axis():
+    x = np.zeros((16, 16, 1))
+    with pytest.raises(ValueError, match=r"images: shape \(16, 16, 1\) would be read as 16 items of shape \(16, 1\)"):
+        anomaly.anomaly_map(x, x)

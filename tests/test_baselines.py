@@ -256,3 +256,9 @@ def test_lesion_features_erosion_drops_the_fat_ring():
 def test_lesion_features_rejects_bad_arguments(scans, kwargs, message):
     with pytest.raises(ValueError, match=message):
         baselines.lesion_features(scans["images"], **kwargs)
+
+
+def test_a_channel_without_a_batch_axis_is_refused():
+    """(H, W, 1) is one image with a channel, not H images one pixel wide."""
+    with pytest.raises(ValueError, match=r"images: shape \(64, 64, 1\) would be read as 64 items of shape \(64, 1\)"):
+        baselines.body_mask(np.zeros((64, 64, 1)))

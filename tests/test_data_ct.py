@@ -124,3 +124,15 @@ def test_the_low_dose_generator_does_not_change_unnoticed():
     p = data.make_lowdose_pairs(2, 2, size=32, seed=3)
     got = [p["images"].mean(), p["images"].std(), p["clean"].mean(), p["clean"].std()]
     np.testing.assert_allclose(got, [-577.156, 500.678, -577.156, 500.137], rtol=1e-5, atol=2e-3)
+
+
+def test_low_dose_refuses_a_channel_without_a_batch_axis():
+    """(H, W, 1) is one image with a channel, not H images one pixel wide: say which by the shape."""
+    with pytest.raises(ValueError, match=r"images: shape \(32, 32, 1\) would be read as 32 items of shape \(32, 1\)"):
+        data.simulate_low_dose(np.zeros((32, 32, 1)), dose=0.5, seed=0)
+    with pytest.raises(ValueError, match=r"images: expected \(H, W\) or \(N, H, W\) or \(N, H, W, 1\) for 2D images"):
+        data.simulate_low_dose(np.zeros((2, 32, 32, 3)), dose=0.5, seed=0)
+    one = data.simulate_low_dose(np.zeros((32, 32)), dose=0.5, seed=0)
+    batch = data.simulate_low_dose(np.zeros((1, 32, 32, 1)), dose=0.5, seed=0)
+    assert one.shape == (32, 32) and batch.shape == (1, 32, 32, 1)
+    np.testing.assert_array_equal(one, batch[0, ..., 0])

@@ -90,8 +90,9 @@ def test_shape_mismatch(fn):
 def test_ssim_bad_shapes_and_window():
     with pytest.raises(ValueError, match="win_size"):
         metrics.ssim(np.zeros((16, 16)), np.zeros((16, 16)), data_range=1.0, win_size=4)
-    with pytest.raises(ValueError, match="smaller than win_size"):
-        metrics.ssim(np.zeros((16, 16, 1)), np.zeros((16, 16, 1)), data_range=1.0)  # read as 16 images of 16x1
+    lone = r"reference: shape \(16, 16, 1\) would be read as 16 items of shape \(16, 1\), one pixel wide"
+    with pytest.raises(ValueError, match=lone + r"; its last axis of 1 looks like a channel"):
+        metrics.ssim(np.zeros((16, 16, 1)), np.zeros((16, 16, 1)), data_range=1.0)  # not 16 images of 16x1
     with pytest.raises(ValueError, match="reference"):
         metrics.ssim(np.zeros((2, 16, 16, 3)), np.zeros((2, 16, 16, 3)), data_range=1.0)
 
@@ -105,3 +106,37 @@ def test_ssim_argument_bounds(kwargs, match):
     x = np.random.default_rng(0).uniform(size=(16, 16))
     with pytest.raises(ValueError, match=match):
         metrics.ssim(x, x, data_range=1.0, gaussian_weights=True, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(win_size=5), dict(gaussian_weights=True, use_sample_covariance=False)])
+def test_ssim_of_volumes_agrees_with_skimage(kwargs):
+    rng = np.random.default_rng(3)
+    a = rng.random((12, 14, 13))
+    b = a + 0.1 * rng.standard_normal(a.shape)
+    expected = structural_similarity(a, b, data_range=1.0, **kwargs)  # every axis spatial: a 3D window
+    assert metrics.ssim(a, b, data_range=1.0, spatial_ndim=3, **kwargs) == pytest.approx(expected, abs=1e-9)
+    batch = metrics.ssim(np.stack([a, a])[..., None], np.stack([a, b])[..., None], data_range=1.0, spatial_ndim=3,
+                         **kwargs)
+    assert batch.shape == (2,) and batch[0] == pytest.approx(1.0) and batch[1] == pytest.approx(expected, abs=1e-9)
+
+
+def test_ssim_3d_array_is_a_batch_of_2d_images_by_default():
+    rng = np.random.default_rng(4)
+    a = rng.random((3, 16, 16))
+    b = a + 0.1 * rng.standard_normal(a.shape)
+    per_slice = metrics.ssim(a, b, data_range=1.0)
+    np.testing.assert_allclose(per_slice, [structural_similarity(x, y, data_range=1.0) for x, y in zip(a, b)])
+    assert metrics.ssim(a, b, data_range=1.0, spatial_ndim=2).tolist() == per_slice.tolist()
+    with pytest.raises(ValueError, match=r"reference: volumes of shape \(3, 16, 16\) are smaller than win_size = 7"):
+        metrics.ssim(a, b, data_range=1.0, spatial_ndim=3)  # 3 slices are too few for a 7x7x7 window
+
+
+@pytest.mark.parametrize("shape, spatial_ndim, match", [
+    ((16, 16), 1, r"spatial_ndim: expected 2 or 3"),
+    ((16, 16), 3, r"reference: expected \(D, H, W\) or \(N, D, H, W\) or \(N, D, H, W, 1\) for 3D volumes"),
+    ((2, 8, 16, 16, 2), 3, r"got shape \(2, 8, 16, 16, 2\)"),
+])
+def test_ssim_spatial_ndim_checked(shape, spatial_ndim, match):
+    x = np.zeros(shape)
+    with pytest.raises(ValueError, match=match):
+        metrics.ssim(x, x, data_range=1.0, spatial_ndim=spatial_ndim)

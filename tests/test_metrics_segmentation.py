@@ -98,9 +98,57 @@ def test_hausdorff_on_3d_masks_with_spacing():
     a = np.zeros((6, 8, 8), bool)
     a[1:4, 2:5, 2:5] = True
     b = np.roll(a, 2, axis=0)  # shifted by two slices
-    assert metrics.hausdorff_distance(a, b, percentile=100) == 2.0
-    assert metrics.hausdorff_distance(a, b, percentile=100, spacing=(2.5, 1.0, 1.0)) == 5.0
-    assert metrics.hausdorff_distance(a, b, spacing=0.5, percentile=100) == 1.0
+    assert metrics.hausdorff_distance(a, b, percentile=100, spatial_ndim=3) == 2.0
+    assert metrics.hausdorff_distance(a, b, percentile=100, spacing=(2.5, 1.0, 1.0), spatial_ndim=3) == 5.0
+    assert metrics.hausdorff_distance(a, b, spacing=0.5, percentile=100, spatial_ndim=3) == 1.0
+
+
+def test_hausdorff_3d_array_must_say_volume_or_batch():
+    a = np.zeros((6, 8, 8), bool)
+    a[1:4, 2:5, 2:5] = True
+    with pytest.raises(ValueError, match=r"y_true: a 3D array of shape \(6, 8, 8\) is one volume or a batch of 2D "
+                                         r"masks; say which with spatial_ndim=3"):
+        metrics.hausdorff_distance(a, a)
+
+
+def test_hausdorff_batch_of_2d_masks_is_not_a_volume():
+    a = np.zeros((3, 10, 10), bool)
+    a[:, 2:5, 2:5] = True
+    b = a.copy()
+    b[1] = np.roll(a[1], 3, axis=1)  # image 1 shifted by 3 columns
+    b[2] = False  # image 2: prediction empty
+    per_image = metrics.hausdorff_distance(a, b, percentile=100, spatial_ndim=2)
+    assert isinstance(per_image, np.ndarray) and per_image.tolist() == [0.0, 3.0, np.inf]
+    for i in range(3):  # the same as one image at a time
+        assert per_image[i] == metrics.hausdorff_distance(a[i], b[i], percentile=100)
+    # read as one volume, the three slices are one object: image 2's missed lesion (inf) disappears in it
+    assert np.isfinite(metrics.hausdorff_distance(a, b, percentile=100, spatial_ndim=3))
+    scaled = metrics.hausdorff_distance(a, b, percentile=100, spacing=(1.0, 0.5), spatial_ndim=2)
+    assert scaled.tolist() == [0.0, 1.5, np.inf]
+    assert metrics.hausdorff_distance(a[:0], b[:0], spatial_ndim=2).shape == (0,)
+
+
+def test_hausdorff_batch_of_volumes():
+    a = np.zeros((2, 6, 8, 8), bool)
+    a[:, 1:4, 2:5, 2:5] = True
+    b = a.copy()
+    b[0] = np.roll(a[0], 2, axis=0)
+    assert metrics.hausdorff_distance(a, b, percentile=100, spatial_ndim=3).tolist() == [2.0, 0.0]
+
+
+@pytest.mark.parametrize("shape, spatial_ndim, match", [
+    ((8, 8), 4, r"spatial_ndim: expected 2 or 3 \(the number of spatial axes"),
+    ((8, 8), True, "spatial_ndim: expected 2 or 3"),
+    ((8, 8), 3, r"y_true: expected \(D, H, W\) or \(N, D, H, W\) for 3D volumes \(spatial_ndim=3\), got shape "
+                r"\(8, 8\)"),
+    ((2, 3, 8, 8, 1), 2, r"y_true: expected \(H, W\) or \(N, H, W\) for 2D images \(spatial_ndim=2\), got shape "
+                         r"\(2, 3, 8, 8, 1\)"),
+    ((8, 8, 1), 2, r"y_true: shape \(8, 8, 1\) would be read as 8 items of shape \(8, 1\), one pixel wide"),
+])
+def test_hausdorff_spatial_ndim_checked(shape, spatial_ndim, match):
+    a = np.zeros(shape, bool)
+    with pytest.raises(ValueError, match=match):
+        metrics.hausdorff_distance(a, a, spatial_ndim=spatial_ndim)
 
 
 def test_hausdorff_default_is_the_95th_percentile():

@@ -56,6 +56,8 @@ def test_configured_modules_tests_and_equivalents_exist():
         assert (mutation.ROOT / module).is_file(), f"MODULES names {module}, which does not exist"
         for test in tests:
             assert (mutation.ROOT / test).is_file(), f"MODULES: {module}'s test {test} does not exist"
+    unknown = set(mutation.KEYWORDS) - set(mutation.MODULES)
+    assert not unknown, f"KEYWORDS names modules that are not configured: {sorted(unknown)}"
     equivalents = mutation._equivalents(mutation.ROOT / "tests" / "mutation_equivalent.txt")
     for module, line, _ in equivalents:
         assert module in mutation.MODULES, f"mutation_equivalent.txt names {module}, which is not configured"

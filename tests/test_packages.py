@@ -11,6 +11,7 @@ import pytest
     ("metrics", {"segmentation", "classification", "calibration", "bootstrap", "saliency", "image_quality"}),
     ("data", {"phantom", "ct", "multimodal", "splits"}),
     ("models", {"classification", "segmentation", "autoencoders", "denoising", "fusion"}),
+    ("losses", {"segmentation"}),
 ])
 def test_every_public_name_is_reexported(package, expected):
     pkg = importlib.import_module(f"medlab.{package}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_array, as_generator, check_choice, check_range
+from .._validate import as_array, as_batch, as_generator, check_choice, check_range
 from .phantom import make_lesion_dataset
 
 __all__ = ["simulate_low_dose", "make_lowdose_pairs"]
@@ -60,9 +60,8 @@ def simulate_low_dose(images, dose=0.25, *, full_dose_noise=20.0, texture="ct", 
     >>> round(float(noisy.std()), 1)   # 10 / sqrt(0.25) = 20 HU
     20.0
     """
-    x = as_array(images, "images", ndim=(2, 3, 4)).astype(np.float64)
-    if x.ndim == 4 and x.shape[-1] != 1:
-        raise ValueError(f"images: expected one channel (N, H, W, 1), got shape {x.shape}")
+    x = as_array(images, "images").astype(np.float64)
+    as_batch(x, "images", 2, channel=True)  # (H, W), (N, H, W) or (N, H, W, 1); (H, W, 1) is refused
     check_range(dose, "dose", 0.0, 1.0, lo_open=True)
     check_range(full_dose_noise, "full_dose_noise", 0.0)
     check_choice(texture, "texture", ("ct", "white"))

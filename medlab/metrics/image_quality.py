@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_array, check_range, same_shape
+from .._validate import as_array, as_batch, check_range, check_spatial_ndim, same_shape
 
 __all__ = ["psnr", "ssim"]
 
@@ -58,7 +58,8 @@ def psnr(reference, image, *, data_range, axis=None):
         out = 10.0 * np.log10(r * r / mse)
     return float(out) if np.ndim(out) == 0 else out
 
-def _ssim_2d(x, y, data_range, win_size, gaussian_weights, sigma, k1, k2, use_sample_covariance):
+def _ssim_one(x, y, data_range, win_size, gaussian_weights, sigma, k1, k2, use_sample_covariance):
+    """Mean SSIM of one image or volume (every axis spatial), as scikit-image computes it."""
     from scipy.ndimage import gaussian_filter, uniform_filter
 
     if gaussian_weights:
@@ -67,7 +68,7 @@ def _ssim_2d(x, y, data_range, win_size, gaussian_weights, sigma, k1, k2, use_sa
     else:
         def smooth(a):
             return uniform_filter(a, size=win_size)
-    n = win_size**2
+    n = win_size**x.ndim
     cov_norm = n / (n - 1) if use_sample_covariance else 1.0
     ux, uy = smooth(x), smooth(y)
     vx = cov_norm * (smooth(x * x) - ux * ux)
@@ -76,11 +77,12 @@ def _ssim_2d(x, y, data_range, win_size, gaussian_weights, sigma, k1, k2, use_sa
     c1, c2 = (k1 * data_range) ** 2, (k2 * data_range) ** 2
     s = ((2 * ux * uy + c1) * (2 * vxy + c2)) / ((ux**2 + uy**2 + c1) * (vx + vy + c2))
     pad = (win_size - 1) // 2
-    return float(s[pad:-pad, pad:-pad].mean()) if pad else float(s.mean())
+    return float(s[(slice(pad, -pad),) * s.ndim].mean()) if pad else float(s.mean())
 
-def ssim(reference, image, *, data_range, win_size=None, gaussian_weights=False, sigma=1.5, k1=0.01, k2=0.03,
-         use_sample_covariance=True):
-    """Mean structural similarity (Wang et al., 2004) of 2D images, as scikit-image computes it.
+
+def ssim(reference, image, *, data_range, spatial_ndim=2, win_size=None, gaussian_weights=False, sigma=1.5, k1=0.01,
+         k2=0.03, use_sample_covariance=True):
+    """Mean structural similarity (Wang et al., 2004) of 2D images or 3D volumes, as scikit-image computes it.
 
     SSIM compares local means (luminance), standard deviations (contrast) and correlation
     (structure) in a sliding window, and averages the map over the image minus a border of
@@ -92,9 +94,14 @@ def ssim(reference, image, *, data_range, win_size=None, gaussian_weights=False,
     Parameters
     ----------
     reference, image : array-like, same shape
-        One image (H, W), or a batch (N, H, W) or (N, H, W, 1).
+        One image (H, W), or a batch (N, H, W) or (N, H, W, 1); with ``spatial_ndim=3``, one
+        volume (D, H, W), or a batch (N, D, H, W) or (N, D, H, W, 1).
     data_range : float > 0
         As in ``psnr``: the span the values can take, not one image's range.
+    spatial_ndim : {2, 3}
+        The number of spatial axes, which the window spans: 2 (default) for images, so a 3D array
+        is a batch of 2D images (one SSIM each); 3 for volumes (a cubic window, as
+        ``structural_similarity`` on a 3D array).
     win_size : odd int, optional
         Default 7, or 11 with ``gaussian_weights`` (the window a sigma of 1.5 truncated at 3.5
         sigma covers).
@@ -115,21 +122,19 @@ def ssim(reference, image, *, data_range, win_size=None, gaussian_weights=False,
     """
     ref, img = _reference_and_image(reference, image)
     r = _data_range(data_range)
-    if ref.ndim == 4:
-        if ref.shape[-1] != 1:
-            raise ValueError(f"reference: expected (H, W), (N, H, W) or (N, H, W, 1), got shape {ref.shape}")
-        ref, img = ref[..., 0], img[..., 0]
-    if ref.ndim not in (2, 3):
-        raise ValueError(f"reference: expected (H, W), (N, H, W) or (N, H, W, 1), got shape {ref.shape}")
+    spatial_ndim = check_spatial_ndim(spatial_ndim)
+    ref, batched = as_batch(ref, "reference", spatial_ndim, channel=True)
+    img = img.reshape(ref.shape)
     check_range(sigma, "sigma", 0.0, lo_open=True)  # before sigma sets the default window
     if win_size is None:
         win_size = 2 * int(3.5 * sigma + 0.5) + 1 if gaussian_weights else 7
     if not isinstance(win_size, (int, np.integer)) or win_size < 3 or win_size % 2 == 0:
         raise ValueError(f"win_size: expected an odd int >= 3, got {win_size!r}")
-    if min(ref.shape[-2:]) < win_size:
-        raise ValueError(f"reference: images of shape {ref.shape[-2:]} are smaller than win_size = {win_size}; "
-                         "for a batch pass (N, H, W) or (N, H, W, 1)")
+    if min(ref.shape[1:]) < win_size:
+        kind = "images" if spatial_ndim == 2 else "volumes"
+        raise ValueError(f"reference: {kind} of shape {ref.shape[1:]} are smaller than win_size = {win_size}; "
+                         f"for a batch pass (N, {'H, W' if spatial_ndim == 2 else 'D, H, W'}) or (..., 1)"
+                         + ("; a single volume needs spatial_ndim=3" if spatial_ndim == 2 else ""))
     args = (r, int(win_size), bool(gaussian_weights), float(sigma), float(k1), float(k2), bool(use_sample_covariance))
-    if ref.ndim == 2:
-        return _ssim_2d(ref, img, *args)
-    return np.array([_ssim_2d(a, b, *args) for a, b in zip(ref, img)])
+    out = np.array([_ssim_one(a, b, *args) for a, b in zip(ref, img)])
+    return out if batched else float(out[0])

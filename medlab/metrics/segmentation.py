@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_array, as_binary, check_range, same_shape
+from .._validate import as_array, as_batch, as_binary, check_range, check_spatial_ndim, same_shape
 
 __all__ = ["dice_coefficient", "iou_score", "hausdorff_distance"]
 
@@ -71,7 +71,7 @@ def _surface(mask):
 
     return mask & ~binary_erosion(mask, border_value=0)
 
-def hausdorff_distance(y_true, y_pred, percentile=95, spacing=None):
+def hausdorff_distance(y_true, y_pred, percentile=95, spacing=None, *, spatial_ndim=None):
     """Symmetric (percentile) Hausdorff distance between the surfaces of two binary masks.
 
     For each surface voxel of one mask, the distance to the nearest surface voxel of the other is
@@ -81,14 +81,19 @@ def hausdorff_distance(y_true, y_pred, percentile=95, spacing=None):
 
     Parameters
     ----------
-    y_true, y_pred : array-like of bool or {0, 1}, same shape, 2D or 3D
+    y_true, y_pred : array-like of bool or {0, 1}, same shape
+        One mask with ``spatial_ndim`` axes, or a batch of them (one more, leading, axis).
     percentile : float in (0, 100]
     spacing : float or sequence of float, optional
-        Voxel size per axis (e.g. mm); the distance is returned in those units. Default 1.
+        Voxel size per spatial axis (e.g. mm); the distance is returned in those units. Default 1.
+    spatial_ndim : {2, 3}, optional
+        The number of spatial axes: 2 for images, 3 for volumes. It decides what a 3D array is: one
+        volume (``spatial_ndim=3``) or a batch of 2D masks (``spatial_ndim=2``), whose surfaces are
+        never joined across images. Default: 2 for a 2D array; a 3D array must say which it is.
 
     Returns
     -------
-    float
+    float, or numpy.ndarray of shape (N,) for a batch
         0.0 if both masks are empty, ``inf`` if exactly one is.
 
     Examples
@@ -99,18 +104,33 @@ def hausdorff_distance(y_true, y_pred, percentile=95, spacing=None):
     2.0
     >>> hausdorff_distance(a, b, percentile=100, spacing=(1.0, 0.5))
     1.0
+    >>> hausdorff_distance(np.stack([a, a]), np.stack([a, b]), percentile=100, spatial_ndim=2).tolist()
+    [0.0, 2.0]
     """
     a, b = _pair_of_masks(y_true, y_pred)
-    if a.ndim not in (2, 3):
-        raise ValueError(f"y_true: expected a 2D or 3D mask, got shape {a.shape}")
+    if spatial_ndim is None:
+        if a.ndim == 3:
+            raise ValueError(f"y_true: a 3D array of shape {a.shape} is one volume or a batch of 2D masks; say which "
+                             "with spatial_ndim=3 (one volume) or spatial_ndim=2 (one distance per 2D mask)")
+        if a.ndim != 2:
+            raise ValueError(f"y_true: expected a 2D or 3D mask (or a batch, with spatial_ndim), got shape {a.shape}")
+        spatial_ndim = 2
+    spatial_ndim = check_spatial_ndim(spatial_ndim)
+    a, batched = as_batch(a, "y_true", spatial_ndim)
+    b = b.reshape(a.shape)
     check_range(percentile, "percentile", 0, 100, lo_open=True)
     if spacing is None:
-        spacing = (1.0,) * a.ndim
+        spacing = (1.0,) * spatial_ndim
     elif np.isscalar(spacing):
-        spacing = (float(spacing),) * a.ndim
+        spacing = (float(spacing),) * spatial_ndim
     spacing = as_array(spacing, "spacing", ndim=1).astype(float)
-    if spacing.shape != (a.ndim,) or np.any(spacing <= 0):
-        raise ValueError(f"spacing: expected {a.ndim} positive numbers, got {spacing.tolist()}")
+    if spacing.shape != (spatial_ndim,) or np.any(spacing <= 0):
+        raise ValueError(f"spacing: expected {spatial_ndim} positive numbers, got {spacing.tolist()}")
+    out = np.array([_hausdorff_one(x, y, percentile, spacing) for x, y in zip(a, b)])
+    return out if batched else float(out[0])
+
+
+def _hausdorff_one(a, b, percentile, spacing):
     if not a.any() and not b.any():
         return 0.0
     if not a.any() or not b.any():

@@ -1,4 +1,4 @@
-"""medlab.losses: soft Dice and BCE + Dice."""
+"""medlab.losses.segmentation: soft Dice and BCE + Dice."""
 
 import keras
 import numpy as np

@@ -1,4 +1,4 @@
-"""Segmentation losses for Keras 3 (backend-agnostic through ``keras.ops``)."""
+"""Segmentation losses for Keras 3 (backend-agnostic through ``keras.ops``): soft Dice, BCE + Dice."""
 
 from __future__ import annotations
 

@@ -1,37 +1,19 @@
-"""Checkers of notebook 04: the reference passes, the stub falls back, wrong answers are rejected."""
+"""Notebook 04's checkers: the wrong answers each must reject (contract: tests/test_checkers.py)."""
 
 import keras
 import numpy as np
-import pytest
 import tensorflow as tf
 
 from medlab import gan, metrics
 from medlab.check import q04
 
 
-def stub(*args, **kwargs):
-    raise NotImplementedError()
+def _student_psnr(reference, image, data_range):  # a student's own, right, PSNR
+    mse = np.mean((np.asarray(reference, float) - np.asarray(image, float)) ** 2)
+    return np.inf if mse == 0 else 10 * np.log10(data_range**2 / mse)
 
 
 # ---------------------------------------------------------------- psnr
-
-def test_psnr_reference_passes(capsys):
-    assert q04.psnr(metrics.psnr) is metrics.psnr
-    assert "✓" in capsys.readouterr().out
-
-
-def test_psnr_stub_falls_back(capsys):
-    assert q04.psnr(stub) is metrics.psnr
-    assert "not written yet" in capsys.readouterr().out
-
-
-def test_psnr_student_style_passes():
-    def psnr(reference, image, data_range):
-        mse = np.mean((np.asarray(reference, float) - np.asarray(image, float)) ** 2)
-        return np.inf if mse == 0 else 10 * np.log10(data_range**2 / mse)
-
-    assert q04.psnr(psnr) is psnr
-
 
 def _image_max(reference, image, data_range):  # data_range taken from the image
     mse = np.mean((np.asarray(reference, float) - np.asarray(image, float)) ** 2)
@@ -77,39 +59,9 @@ def _image_range(reference, image, data_range):  # the range of the image instea
         10 * np.log10(data_range**2 / mse)
 
 
-@pytest.mark.parametrize("wrong, message", [
-    (_image_max, "you used the reference's maximum instead of the data_range you are given"),
-    (_image_range, r"use the data_range you are given, not the image's max or range"),
-    (_no_float, "convert to float before subtracting"),
-    (_forgot_square, "data_range is not squared"),
-    (_sum_not_mean, "you divided by the sum of the squared errors"),
-    (_natural_log, "natural log: PSNR uses log10"),
-    (_twenty_log, "20 \\* log10 goes with the root of the MSE"),
-    (_nan_for_identical, r"two identical images: expected inf \(MSE = 0\), got nan"),
-])
-def test_psnr_wrong_answers_rejected(wrong, message):
-    with pytest.raises(AssertionError, match=message):
-        q04.psnr(wrong)
-
-
-def test_checker_rejects_non_callable():
-    with pytest.raises(TypeError, match="student_fn"):
-        q04.psnr("psnr")
-
-
 # ---------------------------------------------------------------- gan_train_step
 
 BCE = keras.losses.BinaryCrossentropy(from_logits=True)
-
-
-def test_gan_step_reference_passes(capsys):
-    assert q04.gan_train_step(gan.gan_train_step) is gan.gan_train_step
-    assert "✓" in capsys.readouterr().out
-
-
-def test_gan_step_stub_falls_back(capsys):
-    assert q04.gan_train_step(stub) is q04._reference_gan_step
-    assert "not written yet" in capsys.readouterr().out
 
 
 def _step(loss_fn, *, update_d=True, one_tape=False):
@@ -167,21 +119,34 @@ def _returns_floats(generator, discriminator, g_optimizer, d_optimizer, noisy, c
     return {k: float(v.numpy()) for k, v in out.items()}  # breaks inside tf.function
 
 
-def test_gan_step_student_style_passes():
-    fn = _step(_right)
-    assert q04.gan_train_step(fn) is fn
-
-
-@pytest.mark.parametrize("wrong, message", [
-    (_step(_generator_labels_fakes_as_fake), "g_adv"),
-    (_step(_plain_sum), r"the plain sum: halve it as pix2pix does, so that chance .* is at d_loss = ln 2"),
-    (_step(_probabilities_as_logits), "are the logits passed with from_logits=True"),
-    (_step(_l2_instead_of_l1), "g_l1"),
-    (_no_l1_weight, "g_loss"),
-    (_step(_right, update_d=False), "discriminator's weights did not change"),
-    (_step(_right, one_tape=True), "the generator's update of weight"),
-    (_returns_floats, "tf.function"),
-])
-def test_gan_step_wrong_answers_rejected(wrong, message):
-    with pytest.raises(AssertionError, match=message):
-        q04.gan_train_step(wrong)
+CONTRACTS = [
+    dict(checker=q04.psnr, reference=metrics.psnr, wrong=[
+        ("the reference's maximum as data range", _image_max,
+         "you used the reference's maximum instead of the data_range you are given"),
+        ("the image's range as data range", _image_range,
+         r"use the data_range you are given, not the image's max or range"),
+        ("uint8 subtraction wraps around", _no_float, "convert to float before subtracting"),
+        ("data range not squared", _forgot_square, "data_range is not squared"),
+        ("sum instead of mean", _sum_not_mean, "you divided by the sum of the squared errors"),
+        ("natural log", _natural_log, "natural log: PSNR uses log10"),
+        ("20 log10 of the squared ratio", _twenty_log, "20 \\* log10 goes with the root of the MSE"),
+        ("NaN for identical images", _nan_for_identical, r"two identical images: expected inf \(MSE = 0\), got nan"),
+    ], accepted=[
+        ("a student's own PSNR", _student_psnr),
+    ]),
+    dict(checker=q04.gan_train_step, reference=q04._reference_gan_step, wrong=[
+        ("the saturating minimax generator loss", _step(_generator_labels_fakes_as_fake), "g_adv"),
+        ("discriminator loss not halved", _step(_plain_sum),
+         r"the plain sum: halve it as pix2pix does, so that chance .* is at d_loss = ln 2"),
+        ("logits read as probabilities", _step(_probabilities_as_logits),
+         "are the logits passed with from_logits=True"),
+        ("L2 instead of L1", _step(_l2_instead_of_l1), "g_l1"),
+        ("l1_weight ignored", _no_l1_weight, "g_loss"),
+        ("discriminator never updated", _step(_right, update_d=False), "discriminator's weights did not change"),
+        ("one loss for both networks", _step(_right, one_tape=True), "the generator's update of weight"),
+        ("returns Python floats", _returns_floats, "tf.function"),
+    ], accepted=[
+        ("a student's own step", _step(_right)),
+        ("medlab.gan.gan_train_step", gan.gan_train_step),
+    ]),
+]

@@ -1,0 +1,13 @@
+"""Keras losses, one module per concern; every public name is re-exported here.
+
+* :mod:`~medlab.losses.segmentation`: ``soft_dice_loss``, ``bce_dice_loss``.
+
+Backend-agnostic through ``keras.ops``; where Keras ships a loss (``keras.losses``), use it rather than
+adding one here.
+"""
+
+from __future__ import annotations
+
+from .segmentation import bce_dice_loss, soft_dice_loss
+
+__all__ = ["soft_dice_loss", "bce_dice_loss"]
