@@ -136,3 +136,63 @@ def test_low_dose_refuses_a_channel_without_a_batch_axis():
     batch = data.simulate_low_dose(np.zeros((1, 32, 32, 1)), dose=0.5, seed=0)
     assert one.shape == (32, 32) and batch.shape == (1, 32, 32, 1)
     np.testing.assert_array_equal(one, batch[0, ..., 0])
+
+
+# ---------------------------------------------------------------- make_hu_patches
+
+def _clean_patches(**kw):
+    return data.make_hu_patches(6, 10, size=32, noise=(0.0, 0.0), calibration_sd=0.0, blur=0.0, seed=3, **kw)
+
+
+def test_hu_patches_shapes_balance_and_determinism():
+    d = data.make_hu_patches(5, 10, size=24, seed=0)
+    assert d["images"].shape == (50, 24, 24, 1) and d["images"].dtype == np.float32
+    assert d["class_names"] == tuple(data.HU_STRUCTURES)
+    assert np.bincount(d["labels"]).tolist() == [10] * 5
+    for p in range(5):  # balanced within each patient
+        assert np.bincount(d["labels"][d["patient_ids"] == p], minlength=5).tolist() == [2] * 5
+    again = data.make_hu_patches(5, 10, size=24, seed=0)
+    assert np.array_equal(d["images"], again["images"]) and np.array_equal(d["labels"], again["labels"])
+
+
+def test_hu_patches_centre_pixel_is_the_labelled_structure():
+    d = _clean_patches()
+    centre = d["images"][:, 16, 16, 0]
+    for label, name in enumerate(d["class_names"]):
+        lo, hi = data.HU_STRUCTURES[name]
+        values = centre[d["labels"] == label]
+        assert values.min() >= lo and values.max() <= hi, name
+
+
+def test_hu_patches_bone_has_a_cortex_and_vessels_do_not():
+    d = _clean_patches()
+    peak = d["images"].reshape(len(d["images"]), -1).max(1)
+    names = np.array(d["class_names"])[d["labels"]]
+    assert (peak[names == "bone"] >= 700).all()
+    assert (peak[names == "contrast vessel"] <= 350).all()
+
+
+def test_hu_patches_calibration_offset_is_per_patient():
+    d = data.make_hu_patches(200, 2, size=16, calibration_sd=10.0, seed=1)
+    for p in (0, 1, 2):
+        assert np.ptp(d["calibration"][d["patient_ids"] == p]) == 0
+    per_patient = np.array([d["calibration"][d["patient_ids"] == p][0] for p in range(200)])
+    assert per_patient.std() == pytest.approx(10.0, rel=0.2)
+    assert not _clean_patches()["calibration"].any()
+
+
+def test_hu_patches_noise_level():
+    clean = _clean_patches()["images"]
+    noisy = data.make_hu_patches(6, 10, size=32, noise=(20.0, 20.0), calibration_sd=0.0, blur=0.0, seed=3)["images"]
+    assert (noisy - clean).std() == pytest.approx(20.0, rel=0.05)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(size=8), r"size: expected a value in \[16"),
+    (dict(noise=(30.0, 10.0)), "noise: expected low <= high"),
+    (dict(n_patients=2.5), "n_patients: expected an int"),
+    (dict(calibration_sd=-1.0), "calibration_sd: expected a value in"),
+])
+def test_hu_patches_rejects_bad_arguments(kwargs, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        data.make_hu_patches(**{"n_patients": 2, **kwargs})

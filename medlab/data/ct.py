@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_array, as_batch, as_generator, check_choice, check_range
+from .._validate import as_array, as_batch, as_generator, check_choice, check_pair, check_range
 from .phantom import make_lesion_dataset
 
-__all__ = ["simulate_low_dose", "make_lowdose_pairs"]
+__all__ = ["simulate_low_dose", "make_lowdose_pairs", "make_hu_patches", "HU_STRUCTURES"]
 
 
 def _ct_noise_filter(height, width):
@@ -130,3 +130,177 @@ def make_lowdose_pairs(n_patients=60, images_per_patient=4, *, size=64, dose=0.2
                                       seed=rng)
     out["noise_std"] = float(full_dose_noise / np.sqrt(dose))
     return out
+
+
+#: The structures of ``make_hu_patches``, in label order, with the HU range each is drawn from
+#: (per patch). Typical values of contrast-enhanced abdominal and chest CT at 120 kVp: lung
+#: parenchyma about -900 to -750 HU, fat -120 to -80, soft tissue and parenchymal organs 30 to
+#: 110 (unenhanced liver about 55, portal-venous liver about 100), iodine-enhanced vessels 150 to
+#: 350, trabecular (medullary) bone 150 to 350 inside a cortex of 700 to 1400 HU.
+HU_STRUCTURES = {
+    "lung": (-900.0, -750.0),
+    "fat": (-120.0, -80.0),
+    "soft tissue": (30.0, 110.0),
+    "contrast vessel": (150.0, 350.0),
+    "bone": (150.0, 350.0),  # the medullary bone at the centre; the cortex around it is 700-1400 HU
+}
+
+
+def _half_plane(yy, xx, rng, distance):
+    """A region beyond a gently curved edge at ``distance`` pixels from the centre (the centre stays outside)."""
+    theta = rng.uniform(0, 2 * np.pi)
+    along = xx * np.cos(theta) + yy * np.sin(theta)
+    across = -xx * np.sin(theta) + yy * np.cos(theta)
+    return along > distance + rng.uniform(-0.04, 0.04) * across**2
+
+
+def _disc_away(yy, xx, rng, radius, keep_out, size):
+    """A disc of ``radius`` whose edge stays at least ``keep_out`` pixels from the centre."""
+    lo = radius + keep_out
+    r0 = rng.uniform(lo, max(size / 2, lo + 1.0))  # past the patch's edge in small patches
+    a = rng.uniform(0, 2 * np.pi)
+    return (yy - r0 * np.sin(a)) ** 2 + (xx - r0 * np.cos(a)) ** 2 <= radius**2
+
+
+def _hu(rng, structure):
+    return rng.uniform(*HU_STRUCTURES[structure])
+
+
+def _paint_patch(label, size, rng):
+    """One noise-free patch in HU whose centre pixel belongs to structure ``label`` (an index into HU_STRUCTURES)."""
+    c = (size - 1) / 2
+    yy, xx = np.mgrid[:size, :size].astype(np.float64) - c
+    name = list(HU_STRUCTURES)[label]
+    if name in ("contrast vessel", "bone"):
+        background = "fat" if rng.random() < 0.5 else "soft tissue"
+    else:
+        background = name
+    img = np.full((size, size), _hu(rng, background))
+    # a neighbouring tissue beyond an edge that leaves the centre alone (fascia, organ surface, chest wall)
+    if name == "lung":
+        if rng.random() < 0.5:
+            img[_half_plane(yy, xx, rng, rng.uniform(4, 12))] = _hu(rng, "soft tissue")
+        for _ in range(rng.poisson(3)):  # small vessels of the lung, blurred by partial volume
+            r = rng.uniform(0.6, 1.6)
+            img[_disc_away(yy, xx, rng, r, 1.5, size)] = rng.uniform(-100, 60)
+    elif name in ("fat", "soft tissue"):
+        if rng.random() < 0.6:
+            other = "soft tissue" if name == "fat" else "fat"
+            img[_half_plane(yy, xx, rng, rng.uniform(3, 12))] = _hu(rng, other)
+        if rng.random() < 0.4:
+            img[_disc_away(yy, xx, rng, rng.uniform(1.0, 2.5), 2.5, size)] = _hu(rng, "contrast vessel")
+    elif name == "contrast vessel":
+        if rng.random() < 0.4:
+            other = "soft tissue" if background == "fat" else "fat"
+            img[_half_plane(yy, xx, rng, rng.uniform(8, 14))] = _hu(rng, other)
+        r = rng.uniform(2.0, 6.0)
+        off = rng.uniform(0, max(r - 1.5, 0.0))
+        a = rng.uniform(0, 2 * np.pi)
+        img[(yy - off * np.sin(a)) ** 2 + (xx - off * np.cos(a)) ** 2 <= r**2] = _hu(rng, "contrast vessel")
+        if rng.random() < 0.3:
+            img[_disc_away(yy, xx, rng, rng.uniform(1.0, 3.0), r + 2, size)] = _hu(rng, "contrast vessel")
+    else:  # bone: an ellipse of medullary bone inside a cortex; the centre lies in the medulla
+        semi = rng.uniform(5.0, 13.0, 2)
+        thick = rng.uniform(1.2, 3.0)
+        inner = semi - thick
+        angle = rng.uniform(0, np.pi)
+        # place the ellipse so that the centre pixel is inside the medulla, at most 70 % of the way to its edge
+        t, rho = rng.uniform(0, 2 * np.pi), rng.uniform(0, 0.7)
+        oy, ox = rho * inner[0] * np.sin(t), rho * inner[1] * np.cos(t)
+        cos, sin = np.cos(angle), np.sin(angle)
+        u = (xx + ox) * cos + (yy + oy) * sin
+        v = -(xx + ox) * sin + (yy + oy) * cos
+        outer_in = (u / semi[1]) ** 2 + (v / semi[0]) ** 2 <= 1
+        inner_in = (u / inner[1]) ** 2 + (v / inner[0]) ** 2 <= 1
+        img[outer_in] = rng.uniform(700, 1400)
+        img[inner_in] = _hu(rng, "bone")
+    return img
+
+
+def make_hu_patches(n_patients=100, patches_per_patient=10, *, size=32, noise=(10.0, 30.0), calibration_sd=10.0,
+                    blur=0.7, seed=None):
+    """CT patches in Hounsfield units, each labelled by the structure under its centre pixel.
+
+    Five structures (``HU_STRUCTURES``, label order): lung, fat, soft tissue, a contrast-enhanced
+    vessel, bone. Each patch is a small scene: the centre structure, often with a neighbour
+    beyond an edge that leaves the centre alone (a fascia, an organ surface, the chest wall),
+    small vessels, and for a vessel or bone the tissue around it. Its HU values are drawn per
+    patch from the structure's typical range. Then partial volume (a Gaussian blur of ``blur``
+    pixels) and CT noise (``simulate_low_dose`` at full dose, FBP-like texture, a standard
+    deviation drawn per patient from ``noise``: body size and dose differ).
+
+    Each patient also gets a **calibration offset** drawn from N(0, ``calibration_sd``) HU and
+    added to all of its patches: scanners, reconstruction kernels and beam hardening shift HU by
+    several units (the ACR CT accreditation accepts water within 0 ± 7 HU). The offset is small
+    next to the gaps between structures (fat and soft tissue lie more than 100 HU apart), so
+    absolute HU stay informative; a per-image z-score throws that information away whatever the
+    offset, which is what makes windowing (a fixed map from HU to intensity) matter.
+
+    Simplifications, on purpose: one 2D patch per location (a real structure is a 3D object and
+    a radiologist scrolls through slices); no beam-hardening streaks, metal, or tube-voltage
+    dependence of iodine and calcium (at 80 kVp both read far higher than at 120 kVp).
+
+    Parameters
+    ----------
+    n_patients, patches_per_patient : int
+        Patches come from patients; the classes are balanced within each patient.
+    size : int
+        Patch side in pixels (>= 16).
+    noise : (float, float)
+        Range of the per-patient noise standard deviation in HU.
+    calibration_sd : float
+        Standard deviation of the per-patient HU offset (0: perfectly calibrated scanners).
+    blur : float
+        Gaussian sigma in pixels for partial volume (0: none).
+    seed : int, numpy.random.Generator or None
+
+    Returns
+    -------
+    dict
+        ``images``: float32 (N, size, size, 1) in HU; ``labels``: int (N,), indices into
+        ``class_names``; ``class_names``: tuple of str; ``patient_ids``: int (N,);
+        ``calibration``: float (N,), the offset added to each patch (HU).
+
+    Examples
+    --------
+    >>> d = make_hu_patches(4, 5, size=24, seed=0)
+    >>> d["images"].shape, d["class_names"][d["labels"][0]] in HU_STRUCTURES
+    ((20, 24, 24, 1), True)
+    >>> sorted(np.bincount(d["labels"]).tolist())
+    [4, 4, 4, 4, 4]
+    """
+    from scipy.ndimage import gaussian_filter
+
+    for value, name in ((n_patients, "n_patients"), (patches_per_patient, "patches_per_patient"), (size, "size")):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+            raise TypeError(f"{name}: expected an int, got {type(value).__name__} {value!r}")
+    check_range(n_patients, "n_patients", 1)
+    check_range(patches_per_patient, "patches_per_patient", 1)
+    check_range(size, "size", 16)
+    lo, hi = check_pair(noise, "noise", 0.0)
+    check_range(calibration_sd, "calibration_sd", 0.0)
+    check_range(blur, "blur", 0.0)
+    rng = as_generator(seed)
+    n_classes = len(HU_STRUCTURES)
+    images, labels, pids, offsets, sds = [], [], [], [], []
+    for p in range(n_patients):
+        offset = rng.normal(0.0, calibration_sd) if calibration_sd > 0 else 0.0
+        sd = rng.uniform(lo, hi)
+        start = rng.integers(n_classes)
+        for k in range(patches_per_patient):
+            label = int((start + k) % n_classes)
+            img = _paint_patch(label, size, rng)
+            if blur > 0:
+                img = gaussian_filter(img, blur, mode="nearest")
+            images.append(img + offset)
+            labels.append(label)
+            pids.append(p)
+            offsets.append(offset)
+            sds.append(sd)
+    x = np.stack(images)
+    unit = simulate_low_dose(np.zeros_like(x), 1.0, full_dose_noise=1.0, seed=rng)
+    x = x + unit * np.asarray(sds)[:, None, None]
+    order = rng.permutation(len(x))
+    return {"images": x[order, ..., None].astype(np.float32), "labels": np.asarray(labels)[order],
+            "class_names": tuple(HU_STRUCTURES), "patient_ids": np.asarray(pids)[order],
+            "calibration": np.asarray(offsets)[order]}
