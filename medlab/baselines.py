@@ -17,7 +17,8 @@ import numpy as np
 from ._validate import as_array, check_choice, check_range, refuse_lone_channel
 
 __all__ = ["body_mask", "zscore_in_mask", "blob_filter", "blob_score", "intensity_score", "threshold_segment",
-           "remove_small_regions", "tune_on_validation", "blob_anomaly_score", "lesion_features"]
+           "remove_small_regions", "tune_on_validation", "blob_anomaly_score", "lesion_features",
+           "lesion_roi_features", "ROI_FEATURES"]
 
 
 def _images(images, name="images"):
@@ -475,3 +476,87 @@ def lesion_features(images, *, erosion=3, sigmas=(2.0, 3.5), n_peaks=4):
         top = -np.sort(-np.where(peaks, r, -np.inf).reshape(len(x), -1), axis=1)[:, :int(n_peaks)]
         columns.append(np.where(np.isfinite(top), top, 0.0))
     return np.concatenate(columns, axis=1)
+
+
+#: Names of the columns of :func:`lesion_roi_features`, in order.
+ROI_FEATURES = ("area", "equivalent diameter", "eccentricity", "solidity", "compactness", "mean contrast",
+                "min contrast", "max contrast", "contrast std", "core contrast", "rim contrast", "rim minus core",
+                "centre max", "centre min")
+
+
+def lesion_roi_features(images, *, threshold=0.12, sigma=1.0, centre=12):
+    """Hand-made size, intensity and shape features of the lesion at the centre of each patch.
+
+    For a classifier of lesion types on patches centred on a lesion. Each patch is divided by its
+    median (the surrounding tissue, so the contrast is relative and the scan's gain drops out),
+    minus 1, and smoothed (``sigma``). The lesion is the connected region where the absolute
+    contrast exceeds ``threshold`` that lies nearest the patch centre (with holes filled). Its
+    scikit-image ``regionprops`` give the size and shape (area, equivalent diameter, eccentricity,
+    solidity, compactness ``4 pi area / perimeter**2``), its pixels the intensity (mean, min, max,
+    std of the contrast), and its eroded core against its outer ring the enhancement pattern
+    (core, rim, rim minus core: a ring-enhancing lesion has a bright rim and a dark core). The
+    maximum and minimum contrast in the central ``centre`` x ``centre`` window are kept too, for
+    patches where no region passes the threshold (then the region features are 0).
+
+    Parameters
+    ----------
+    images : array (N, H, W) or (N, H, W, 1)
+        Positive intensities (e.g. MR magnitude), a lesion near the centre of each.
+    threshold : float
+        Absolute relative contrast that counts as lesion (> 0).
+    sigma : float
+        Gaussian smoothing in pixels before thresholding (>= 0).
+    centre : int
+        Side of the central window, in pixels (>= 1).
+
+    Returns
+    -------
+    numpy.ndarray (N, 14)
+        Columns named in :data:`ROI_FEATURES`.
+
+    Examples
+    --------
+    >>> yy, xx = np.mgrid[:32, :32]
+    >>> patch = np.where(np.hypot(yy - 16, xx - 16) <= 5, 0.3, 0.5)[None]  # a dark disc on 0.5
+    >>> f = dict(zip(ROI_FEATURES, lesion_roi_features(patch, sigma=0)[0]))
+    >>> int(f["area"]), float(round(f["mean contrast"], 2)), bool(f["solidity"] > 0.9)
+    (81, -0.4, True)
+    """
+    from scipy import ndimage
+    from skimage.measure import regionprops
+
+    x = _images(images)
+    check_range(threshold, "threshold", 0.0, lo_open=True)
+    check_range(sigma, "sigma", 0.0)
+    check_range(centre, "centre", 1)
+    if np.any(x < 0):
+        raise ValueError(f"images: expected positive intensities (magnitude images), got a minimum of {x.min():g}")
+    median = np.median(x.reshape(len(x), -1), axis=1)
+    contrast = _smooth(x / np.maximum(median, 1e-12)[:, None, None] - 1.0, sigma)
+    h, w = x.shape[1:]
+    cy, cx = (h - 1) / 2, (w - 1) / 2
+    rows, cols = np.mgrid[:h, :w].astype(float)
+    c = int(centre)
+    window = (slice(max(0, int(cy - c / 2 + 0.5)), int(cy + c / 2 + 0.5) + 1),
+              slice(max(0, int(cx - c / 2 + 0.5)), int(cx + c / 2 + 0.5) + 1))
+    out = np.zeros((len(x), len(ROI_FEATURES)))
+    for i, d in enumerate(contrast):
+        out[i, -2:] = d[window].max(), d[window].min()
+        regions, n = ndimage.label(ndimage.binary_fill_holes(np.abs(d) > threshold))
+        if n == 0:
+            continue
+        # the region nearest the centre: centroid distance minus the radius of a disc of its area
+        area = np.bincount(regions.ravel(), minlength=n + 1)[1:]
+        r_mean = np.bincount(regions.ravel(), rows.ravel(), n + 1)[1:] / area
+        c_mean = np.bincount(regions.ravel(), cols.ravel(), n + 1)[1:] / area
+        inside = regions == 1 + np.argmin(np.hypot(r_mean - cy, c_mean - cx) - np.sqrt(area / np.pi))
+        region = regionprops(inside.astype(np.uint8))[0]
+        core = ndimage.binary_erosion(inside, iterations=max(1, int(round(region.equivalent_diameter_area / 6))))
+        rim = inside & ~core
+        values = d[inside]
+        core_mean = d[core].mean() if core.any() else values.mean()
+        rim_mean = d[rim].mean() if rim.any() else values.mean()
+        out[i, :-2] = (region.area, region.equivalent_diameter_area, region.eccentricity, region.solidity,
+                       4 * np.pi * region.area / max(region.perimeter, 1.0) ** 2, values.mean(), values.min(),
+                       values.max(), values.std(), core_mean, rim_mean, rim_mean - core_mean)
+    return out

@@ -262,3 +262,55 @@ def test_a_channel_without_a_batch_axis_is_refused():
     """(H, W, 1) is one image with a channel, not H images one pixel wide."""
     with pytest.raises(ValueError, match=r"images: shape \(64, 64, 1\) would be read as 64 items of shape \(64, 1\)"):
         baselines.body_mask(np.zeros((64, 64, 1)))
+
+
+def _disc_patch(radius, value, size=32, background=0.5, rim=None):
+    yy, xx = np.mgrid[:size, :size]
+    dist = np.hypot(yy - (size - 1) / 2, xx - (size - 1) / 2)
+    patch = np.full((size, size), background)
+    patch[dist <= radius] = value
+    if rim is not None:
+        patch[(dist <= radius) & (dist > radius - rim[0])] = rim[1]
+    return patch
+
+
+def test_lesion_roi_features_measure_size_contrast_and_rim():
+    dark = _disc_patch(6, 0.3)
+    small_bright = _disc_patch(2, 1.0)
+    ring = _disc_patch(8, 0.4, rim=(3, 0.75))
+    f = baselines.lesion_roi_features(np.stack([dark, small_bright, ring]), sigma=0)
+    col = {name: f[:, i] for i, name in enumerate(baselines.ROI_FEATURES)}
+    assert f.shape == (3, len(baselines.ROI_FEATURES))
+    np.testing.assert_allclose(col["area"][0], np.pi * 36, rtol=0.1)
+    np.testing.assert_allclose(col["mean contrast"][:2], [-0.4, 1.0], atol=1e-6)
+    assert col["area"][1] < col["area"][0] < col["area"][2]
+    assert col["rim minus core"][2] > 0.5 and abs(col["rim minus core"][0]) < 1e-6
+    assert col["solidity"][0] > 0.9 and 0 <= col["eccentricity"][0] < 0.3
+
+
+def test_lesion_roi_features_are_gain_invariant_and_pick_the_central_region():
+    patch = _disc_patch(4, 0.8)
+    patch[:6, :6] = 1.5  # a brighter, larger-contrast region in a corner is not the lesion
+    f1, f3 = baselines.lesion_roi_features(np.stack([patch, 3.0 * patch]), sigma=0)
+    np.testing.assert_allclose(f1, f3, rtol=1e-6)
+    np.testing.assert_allclose(f1[baselines.ROI_FEATURES.index("max contrast")], 0.6, atol=1e-6)
+
+
+def test_lesion_roi_features_without_a_lesion_keep_only_the_window_columns():
+    f = baselines.lesion_roi_features(np.full((1, 32, 32, 1), 0.5))
+    assert np.all(f == 0)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(threshold=0), "threshold: expected a value in"),
+    (dict(sigma=-1), "sigma: expected a value in"),
+    (dict(centre=0), "centre: expected a value in"),
+])
+def test_lesion_roi_features_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        baselines.lesion_roi_features(np.ones((1, 32, 32)), **kwargs)
+
+
+def test_lesion_roi_features_rejects_negative_intensities():
+    with pytest.raises(ValueError, match="images: expected positive intensities"):
+        baselines.lesion_roi_features(-np.ones((1, 32, 32)))
