@@ -20,3 +20,38 @@ def test_unet_shapes_custom_decoder_and_errors():
         models.unet((36, 36, 1), depth=3)
     with pytest.raises(ValueError, match="input_shape"):
         models.small_cnn((64, 64))
+
+
+def test_multitask_unet_outputs_a_mask_and_a_presence_probability():
+    import numpy as np
+
+    m = models.multitask_unet((32, 32, 1), depth=2, base_filters=4, presence_dropout=0.2)
+    out = m(np.random.default_rng(0).normal(size=(3, 32, 32, 1)).astype("float32"), training=False)
+    assert tuple(out["mask"].shape) == (3, 32, 32, 1) and tuple(out["presence"].shape) == (3, 1)
+    for key in ("mask", "presence"):
+        assert 0.0 <= float(np.min(out[key])) and float(np.max(out[key])) <= 1.0
+    # the presence head reads the bottleneck (global average and max pooling), not the decoder
+    pool = m.get_layer("presence_avg")
+    assert pool.input.shape[1] == 32 // 2**2
+    names = [layer.name for layer in m.layers]
+    assert "presence_max" in names and "presence_dropout" in names
+    # the U-Net part is the same network as models.unet (same layer names up to the mask)
+    assert {n for n in names if n.startswith(("enc", "dec", "bottleneck"))} == {
+        layer.name for layer in models.unet((32, 32, 1), depth=2, base_filters=4).layers
+        if layer.name.startswith(("enc", "dec", "bottleneck"))}
+
+
+def test_multitask_unet_trains_with_one_loss_per_head_and_checks_its_arguments():
+    import numpy as np
+
+    m = models.multitask_unet((16, 16, 1), depth=1, base_filters=2)
+    m.compile(optimizer="adam", loss={"mask": "binary_crossentropy", "presence": "binary_crossentropy"},
+              loss_weights={"mask": 1.0, "presence": 0.5})
+    x = np.zeros((4, 16, 16, 1), "float32")
+    history = m.fit(x, {"mask": np.zeros((4, 16, 16, 1), "float32"), "presence": np.zeros((4, 1), "float32")},
+                    epochs=1, verbose=0)
+    assert {"mask_loss", "presence_loss"} <= set(history.history)
+    with pytest.raises(ValueError, match="presence_dropout"):
+        models.multitask_unet((16, 16, 1), presence_dropout=1.0)
+    with pytest.raises(ValueError, match="divisible by 2\\*\\*depth = 8"):
+        models.multitask_unet((36, 36, 1), depth=3)

@@ -71,3 +71,22 @@ def test_show_heatmaps_bad_input():
         viz.show_heatmaps(np.zeros((2, 8, 8)), np.zeros((2, 8, 8)), masks=np.zeros((1, 8, 8)))
     with pytest.raises(ValueError, match="titles"):
         viz.show_heatmaps(np.zeros((2, 8, 8)), np.zeros((2, 8, 8)), titles=["x"])
+
+
+def test_show_lesion_matches_titles_and_colours():
+    import matplotlib.pyplot as plt
+
+    t = np.zeros((2, 12, 12), np.uint8)
+    t[0, 1:4, 1:4] = 1
+    t[0, 7:10, 7:10] = 1
+    p = np.zeros_like(t)
+    p[0, 1:4, 1:4] = 1  # found
+    p[1, 5:7, 5:7] = 1  # a false positive on a lesion-free slice
+    fig = viz.show_lesion_matches(np.zeros((2, 12, 12, 1)), p, t, suptitle="matches")
+    assert [ax.get_title() for ax in fig.axes[:2]] == ["TP 1 FP 0 FN 1", "TP 0 FP 1 FN 0"]
+    overlay = fig.axes[0].images[1].get_array()
+    assert overlay[2, 2] == 1 and np.ma.is_masked(overlay[8, 8])  # found in green; the miss is only outlined
+    assert fig.axes[1].images[1].get_array()[5, 5] == 2  # red
+    plt.close(fig)
+    with pytest.raises(ValueError, match="images and pred_masks must have the same length"):
+        viz.show_lesion_matches(np.zeros((2, 12, 12)), p[:1], t)
