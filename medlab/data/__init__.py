@@ -5,6 +5,8 @@
 * :mod:`~medlab.data.ct`: ``simulate_low_dose``, ``make_lowdose_pairs`` (low-dose CT in HU);
 * :mod:`~medlab.data.multimodal`: ``make_multimodal_dataset`` (scan, vital signs, tabular row),
   ``VITAL_SIGNS``, ``TABULAR_FIELDS``;
+* :mod:`~medlab.data.landmarks`: ``make_landmark_dataset`` (vertebra slices with three landmarks and
+  pixel spacing), ``gaussian_heatmaps``, ``LANDMARK_NAMES``;
 * :mod:`~medlab.data.splits`: ``split_by_patient``, ``take``.
 
 Everything is NumPy and deterministic from ``seed``.
@@ -13,9 +15,11 @@ Everything is NumPy and deterministic from ``seed``.
 from __future__ import annotations
 
 from .ct import make_lowdose_pairs, simulate_low_dose
+from .landmarks import LANDMARK_NAMES, gaussian_heatmaps, make_landmark_dataset
 from .multimodal import TABULAR_FIELDS, VITAL_SIGNS, make_multimodal_dataset
 from .phantom import TISSUE_INTENSITY, make_lesion_dataset
 from .splits import split_by_patient, take
 
 __all__ = ["make_lesion_dataset", "split_by_patient", "take", "TISSUE_INTENSITY", "simulate_low_dose",
-           "make_lowdose_pairs", "make_multimodal_dataset", "VITAL_SIGNS", "TABULAR_FIELDS"]
+           "make_lowdose_pairs", "make_multimodal_dataset", "VITAL_SIGNS", "TABULAR_FIELDS",
+           "make_landmark_dataset", "gaussian_heatmaps", "LANDMARK_NAMES"]
