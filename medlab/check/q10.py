@@ -1,9 +1,10 @@
-"""Checkers for notebook 10 (landmark localization: soft-argmax)."""
+"""Checkers for notebook 10 (landmark localization: soft-argmax, Gaussian heatmap targets in mm)."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..data import gaussian_heatmaps as _gaussian_heatmaps
 from ..models import soft_argmax as _reference_soft_argmax
 from ._core import CaseFailed, expect, expect_close, run_checks
 
@@ -124,3 +125,87 @@ def soft_argmax(student_fn):
     return run_checks("soft_argmax", student_fn, _reference_soft_argmax, CASES,
                       hint="per image and channel, flatten the H x W logits, take ops.softmax over them, reshape "
                            "back, and sum probability x row index and probability x column index (ops.arange).")
+
+
+def _reference_gaussian_targets(landmarks, spacing, shape, sigma_mm):
+    return _gaussian_heatmaps(landmarks, shape, sigma_mm, spacing=spacing)
+
+
+def _targets(f, landmarks, spacing, shape, sigma_mm):
+    out = f(np.asarray(landmarks, float), np.asarray(spacing, float), shape, sigma_mm)
+    return _as_numpy(out)
+
+
+def _peak_row_col(f):
+    pts, sp = [[[2.0, 5.0]]], [[1.0, 1.0]]
+    what = "one landmark at (row 2, col 5) on a 6 x 8 grid, spacing 1 mm, sigma 1 mm"
+    out = _targets(f, pts, sp, (6, 8), 1.0)
+    if out.shape == (1, 1, 6, 8):
+        raise CaseFailed(f"{what}: got shape (N, K, H, W) = {out.shape}; expected (N, H, W, K) = (1, 6, 8, 1), "
+                         "channels last like the network's heatmaps")
+    expect(out.shape == (1, 6, 8, 1), f"{what}: expected shape (N, H, W, K) = (1, 6, 8, 1), got {out.shape}")
+    peak = np.unravel_index(np.argmax(out[0, :, :, 0]), (6, 8))
+    expect(peak != (5, 2), f"{what}: your peak is at (row 5, col 2): the landmarks are (row, col) pairs, and "
+           "rows run along the first image axis")
+    expect_close(out, _reference_gaussian_targets(pts, sp, (6, 8), 1.0), f"{what} (peak value 1)", atol=1e-4)
+
+
+def _sub_pixel(f):
+    pts, sp = [[[2.5, 3.25]]], [[1.0, 1.0]]
+    what = "a landmark between pixels, at (2.5, 3.25)"
+    out = _targets(f, pts, sp, (6, 7), 1.2)
+    rounded = _reference_gaussian_targets([[[2.0, 3.0]]], sp, (6, 7), 1.2)
+    if out.shape == rounded.shape and np.allclose(out, rounded, atol=1e-4) or \
+            out.shape == rounded.shape and np.allclose(out, _reference_gaussian_targets([[[3.0, 3.0]]], sp, (6, 7),
+                                                                                        1.2), atol=1e-4):
+        raise CaseFailed(f"{what}: your Gaussian is centred on a whole pixel: keep the landmark's sub-pixel "
+                         "position (no rounding), or the network learns a target up to half a pixel off")
+    expect_close(out, _reference_gaussian_targets(pts, sp, (6, 7), 1.2), what, atol=1e-4)
+
+
+def _sigma_in_mm(f):
+    # rows 0.5 mm apart, columns 1.25 mm apart: sigma 2 mm is 4 pixels along rows and 1.6 along columns
+    pts, sp, shape = [[[8.0, 6.0]]], [[0.5, 1.25]], (16, 12)
+    what = "sigma 2 mm with anisotropic spacing (row 0.5 mm, col 1.25 mm): 4 pixels along rows, 1.6 along columns"
+    out = _targets(f, pts, sp, shape, 2.0)
+    if out.shape == (1,) + shape + (1,):
+        wrong = {"sigma taken in pixels (the spacing is ignored)": [[1.0, 1.0]],
+                 "the spacing's axes swapped (rows use the column spacing)": [[1.25, 0.5]],
+                 "sigma multiplied by the spacing instead of divided": [[2.0, 0.8]]}
+        for name, as_if in wrong.items():
+            if np.allclose(out, _reference_gaussian_targets(pts, as_if, shape, 2.0), atol=1e-4):
+                raise CaseFailed(f"{what}: your targets match {name}. A sigma in mm is sigma / spacing pixels along "
+                                 "each axis, so it covers the same anatomy on every scanner")
+    expect_close(out, _reference_gaussian_targets(pts, sp, shape, 2.0), what, atol=1e-4)
+
+
+def _batch(f):
+    rng = np.random.default_rng(13)
+    pts = rng.uniform(2, 9, size=(2, 3, 2))
+    sp = np.array([[0.9, 1.2], [1.1, 0.8]])
+    out = _targets(f, pts, sp, (12, 12), 1.5)
+    expected = _reference_gaussian_targets(pts, sp, (12, 12), 1.5)
+    expect(out.shape == expected.shape, f"2 images with 3 landmarks each: expected shape {expected.shape}, got "
+           f"{out.shape}")
+    expect_close(out, expected, "2 images with 3 landmarks each, each image with its own spacing", atol=1e-4)
+
+
+#: (description, case) for gaussian_targets, in the order they run
+TARGET_CASES = [("peak at (row, col)", _peak_row_col), ("sub-pixel centre", _sub_pixel),
+                ("sigma in mm, anisotropic spacing", _sigma_in_mm), ("batch, landmarks, spacing per image", _batch)]
+
+
+def gaussian_targets(student_fn):
+    """Check ``gaussian_targets(landmarks, spacing, shape, sigma_mm) -> (N, H, W, K)``: one Gaussian per
+    landmark, peak 1 at its sub-pixel (row, col), standard deviation ``sigma_mm / spacing`` pixels per axis.
+
+    Examples
+    --------
+    >>> from medlab.check import q10
+    >>> fn = q10.gaussian_targets(_reference_gaussian_targets)
+    ✓ gaussian_targets: all 4 cases pass.
+    """
+    return run_checks("gaussian_targets", student_fn, _reference_gaussian_targets, TARGET_CASES,
+                      hint="exp(-(dr^2 / (2 s_r^2) + dc^2 / (2 s_c^2))) with dr = row index - landmark row (np.arange "
+                           "broadcast over (N, H, W, K)) and s_r = sigma_mm / row spacing, s_c = sigma_mm / column "
+                           "spacing.")

@@ -73,3 +73,60 @@ CONTRACTS = [
         ("softmax written by hand", _stable_softmax_by_hand),
     ]),
 ]
+
+
+def _gauss(landmarks, sig_rows, sig_cols, shape):
+    """Reference-style Gaussians with the given sigmas in pixels, (N, K) each."""
+    rows = np.arange(shape[0])[None, :, None] - landmarks[:, None, :, 0]
+    cols = np.arange(shape[1])[None, :, None] - landmarks[:, None, :, 1]
+    gr = np.exp(-rows ** 2 / (2 * sig_rows[:, None, :] ** 2))
+    gc = np.exp(-cols ** 2 / (2 * sig_cols[:, None, :] ** 2))
+    return gr[:, :, None, :] * gc[:, None, :, :]
+
+
+def _right_targets(landmarks, spacing, shape, sigma_mm):
+    k = landmarks.shape[1]
+    return _gauss(landmarks, np.repeat(sigma_mm / spacing[:, :1], k, 1), np.repeat(sigma_mm / spacing[:, 1:], k, 1),
+                  shape)
+
+
+def _sigma_in_pixels(landmarks, spacing, shape, sigma_mm):
+    return _right_targets(landmarks, np.ones_like(spacing), shape, sigma_mm)
+
+
+def _spacing_swapped(landmarks, spacing, shape, sigma_mm):
+    return _right_targets(landmarks, spacing[:, ::-1], shape, sigma_mm)
+
+
+def _rounded_centres(landmarks, spacing, shape, sigma_mm):
+    return _right_targets(np.round(landmarks), spacing, shape, sigma_mm)
+
+
+def _xy_order(landmarks, spacing, shape, sigma_mm):  # landmarks read as (x, y)
+    return _right_targets(landmarks[..., ::-1], spacing, shape, sigma_mm)
+
+
+def _channels_first(landmarks, spacing, shape, sigma_mm):
+    return _right_targets(landmarks, spacing, shape, sigma_mm).transpose(0, 3, 1, 2)
+
+
+def _loop_per_landmark(landmarks, spacing, shape, sigma_mm):  # another right answer: loops and np.meshgrid
+    out = np.zeros((len(landmarks),) + tuple(shape) + (landmarks.shape[1],))
+    rr, cc = np.meshgrid(np.arange(shape[0]), np.arange(shape[1]), indexing="ij")
+    for n in range(len(landmarks)):
+        for k in range(landmarks.shape[1]):
+            sr, sc = sigma_mm / spacing[n]
+            r, c = landmarks[n, k]
+            out[n, :, :, k] = np.exp(-0.5 * (((rr - r) / sr) ** 2 + ((cc - c) / sc) ** 2))
+    return out
+
+
+CONTRACTS.append(
+    dict(checker=q10.gaussian_targets, reference=q10._reference_gaussian_targets, wrong=[
+        ("sigma in pixels", _sigma_in_pixels,
+         r"case 'sigma in mm, anisotropic spacing': .*sigma taken in pixels \(the spacing is ignored\)"),
+        ("spacing axes swapped", _spacing_swapped, r"case 'sigma in mm, anisotropic spacing': .*axes swapped"),
+        ("rounded centres", _rounded_centres, r"case 'sub-pixel centre': .*centred on a whole pixel"),
+        ("(x, y) order", _xy_order, r"case 'peak at \(row, col\)': .*peak is at \(row 5, col 2\)"),
+        ("channels first", _channels_first, r"case 'peak at \(row, col\)': .*channels last"),
+    ], accepted=[("loops and meshgrid", _loop_per_landmark)]))
