@@ -18,7 +18,7 @@ from ._validate import as_array, check_choice, check_range, refuse_lone_channel
 
 __all__ = ["body_mask", "zscore_in_mask", "blob_filter", "blob_score", "intensity_score", "threshold_segment",
            "remove_small_regions", "tune_on_validation", "blob_anomaly_score", "lesion_features",
-           "lesion_roi_features", "ROI_FEATURES"]
+           "lesion_roi_features", "ROI_FEATURES", "template_match_landmarks"]
 
 
 def _images(images, name="images"):
@@ -559,4 +559,82 @@ def lesion_roi_features(images, *, threshold=0.12, sigma=1.0, centre=12):
         out[i, :-2] = (region.area, region.equivalent_diameter_area, region.eccentricity, region.solidity,
                        4 * np.pi * region.area / max(region.perimeter, 1.0) ** 2, values.mean(), values.min(),
                        values.max(), values.std(), core_mean, rim_mean, rim_mean - core_mean)
+    return out
+
+
+def _parabola_offset(left, centre, right):
+    """Sub-pixel offset of a peak from three samples (a parabola through them), in [-0.5, 0.5]."""
+    if not np.isfinite([left, centre, right]).all():  # a neighbour outside the search window
+        return 0.0
+    denom = left - 2 * centre + right
+    return 0.0 if denom >= 0 else float(np.clip(0.5 * (left - right) / denom, -0.5, 0.5))
+
+
+def template_match_landmarks(train_images, train_landmarks, images, *, half_size=7, radius=10.0):
+    """Locate landmarks by template matching around their mean position (a classical baseline).
+
+    For each landmark: the template is the mean of the training patches centred on it (each image
+    z-scored first); in a new image, the normalized cross-correlation with the template
+    (``skimage.feature.match_template``) is searched within ``radius`` pixels of the landmark's
+    mean training position, and its peak is refined to sub-pixel by a parabola along each axis.
+
+    Parameters
+    ----------
+    train_images : array (N, H, W) or (N, H, W, 1)
+    train_landmarks : array (N, K, 2)
+        (row, col) in pixels.
+    images : array (M, H, W) or (M, H, W, 1)
+        Images to search.
+    half_size : int
+        The template is ``2 * half_size + 1`` pixels square.
+    radius : float
+        Search radius in pixels around the mean position.
+
+    Returns
+    -------
+    ndarray float64 (M, K, 2)
+        (row, col) of each landmark.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> imgs = rng.normal(0, 0.1, (4, 32, 32)); pts = np.array([[[10 + i, 12.0]] for i in range(4)])
+    >>> for im, p in zip(imgs, pts): im[int(p[0, 0]) - 1:int(p[0, 0]) + 2, 11:14] += 3
+    >>> template_match_landmarks(imgs[:3], pts[:3], imgs[3:], half_size=3, radius=6).round().tolist()
+    [[[13.0, 12.0]]]
+    """
+    from skimage.feature import match_template
+
+    train = _images(train_images, "train_images")
+    test = _images(images, "images")
+    pts = as_array(train_landmarks, "train_landmarks", ndim=3, dtype=float)
+    if pts.shape[0] != len(train) or pts.shape[-1] != 2:
+        raise ValueError(f"train_landmarks: expected shape ({len(train)}, K, 2), got {pts.shape}")
+    if not isinstance(half_size, (int, np.integer)) or half_size < 1:
+        raise ValueError(f"half_size: expected a positive int, got {half_size!r}")
+    check_range(radius, "radius", 0.0, lo_open=True)
+    if train.shape[1:] != test.shape[1:]:
+        raise ValueError(f"images: expected images of the training size {train.shape[1:]}, got {test.shape[1:]}")
+    z = lambda x: (x - x.mean(axis=(1, 2), keepdims=True)) / (x.std(axis=(1, 2), keepdims=True) + 1e-6)  # noqa: E731
+    train, test = z(train), z(test)
+    h, w = train.shape[1:]
+    pad = half_size
+    padded = np.pad(train, ((0, 0), (pad, pad), (pad, pad)), mode="edge")
+    rr, cc = np.mgrid[:h, :w]
+    out = np.empty((len(test), pts.shape[1], 2))
+    for k in range(pts.shape[1]):
+        centres = np.clip(np.rint(pts[:, k]).astype(int), 0, [h - 1, w - 1])
+        template = np.mean([padded[i, r:r + 2 * pad + 1, c:c + 2 * pad + 1] for i, (r, c) in enumerate(centres)],
+                           axis=0)
+        mean = pts[:, k].mean(axis=0)
+        window = np.hypot(rr - mean[0], cc - mean[1]) <= radius
+        if not window.any():
+            window[int(np.clip(round(mean[0]), 0, h - 1)), int(np.clip(round(mean[1]), 0, w - 1))] = True
+        for j, img in enumerate(test):
+            ncc = match_template(img, template, pad_input=True, mode="edge")
+            ncc = np.where(window, ncc, -np.inf)
+            r, c = np.unravel_index(np.argmax(ncc), ncc.shape)
+            dr = _parabola_offset(ncc[r - 1, c], ncc[r, c], ncc[r + 1, c]) if 0 < r < h - 1 else 0.0
+            dc = _parabola_offset(ncc[r, c - 1], ncc[r, c], ncc[r, c + 1]) if 0 < c < w - 1 else 0.0
+            out[j, k] = r + dr, c + dc
     return out

@@ -314,3 +314,30 @@ def test_lesion_roi_features_rejects_bad_arguments(kwargs, message):
 def test_lesion_roi_features_rejects_negative_intensities():
     with pytest.raises(ValueError, match="images: expected positive intensities"):
         baselines.lesion_roi_features(-np.ones((1, 32, 32)))
+
+
+def test_template_match_landmarks_finds_a_bright_corner():
+    from medlab.baselines import template_match_landmarks
+
+    rng = np.random.default_rng(0)
+    imgs = rng.normal(0, 0.05, (6, 32, 32))
+    pts = np.zeros((6, 1, 2))
+    for i in range(6):
+        r, c = 12 + i % 3, 14 + i // 3
+        imgs[i, r:r + 6, c:c + 6] += 1.0  # a square whose top-left corner is the landmark
+        pts[i, 0] = r, c
+    got = template_match_landmarks(imgs[:4], pts[:4], imgs[4:], half_size=4, radius=6)
+    np.testing.assert_allclose(got, pts[4:], atol=0.6)
+    far = template_match_landmarks(imgs[:4], pts[:4], imgs[4:], half_size=4, radius=0.5)  # only the mean position
+    assert np.abs(far - pts[:4].mean(axis=0)).max() <= 1.0
+
+
+def test_template_match_landmarks_bad_input():
+    from medlab.baselines import template_match_landmarks
+
+    with pytest.raises(ValueError, match="train_landmarks"):
+        template_match_landmarks(np.zeros((2, 16, 16)), np.zeros((3, 1, 2)), np.zeros((1, 16, 16)))
+    with pytest.raises(ValueError, match="half_size"):
+        template_match_landmarks(np.zeros((2, 16, 16)), np.zeros((2, 1, 2)), np.zeros((1, 16, 16)), half_size=0)
+    with pytest.raises(ValueError, match="training size"):
+        template_match_landmarks(np.zeros((2, 16, 16)), np.zeros((2, 1, 2)), np.zeros((1, 8, 8)))

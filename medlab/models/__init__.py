@@ -7,7 +7,8 @@ defaults.
 * :mod:`~medlab.models.segmentation`: ``conv_block``, ``decoder_block``, ``unet``, ``multitask_unet``;
 * :mod:`~medlab.models.autoencoders`: ``conv_autoencoder``;
 * :mod:`~medlab.models.denoising`: ``dncnn``, ``patchgan_discriminator``;
-* :mod:`~medlab.models.fusion`: ``series_encoder``, ``tabular_encoder``, ``ModalityDropout``, ``fusion_model``.
+* :mod:`~medlab.models.fusion`: ``series_encoder``, ``tabular_encoder``, ``ModalityDropout``, ``fusion_model``;
+* :mod:`~medlab.models.landmarks`: ``soft_argmax``, ``radial_loss``, ``landmark_unet``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from .autoencoders import conv_autoencoder
 from .classification import small_cnn
 from .denoising import dncnn, patchgan_discriminator
 from .fusion import ModalityDropout, fusion_model, series_encoder, tabular_encoder
+from .landmarks import landmark_unet, radial_loss, soft_argmax
 from .segmentation import conv_block, decoder_block, multitask_unet, unet
 
 __all__ = ["small_cnn", "conv_block", "decoder_block", "unet", "conv_autoencoder", "dncnn", "patchgan_discriminator",
-           "series_encoder", "tabular_encoder", "ModalityDropout", "fusion_model", "multitask_unet"]
+           "series_encoder", "tabular_encoder", "ModalityDropout", "fusion_model", "multitask_unet",
+           "soft_argmax", "radial_loss", "landmark_unet"]
