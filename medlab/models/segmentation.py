@@ -7,7 +7,7 @@ from keras import layers
 
 from ._common import _check_shape
 
-__all__ = ["conv_block", "decoder_block", "unet"]
+__all__ = ["conv_block", "decoder_block", "unet", "unet_with_classifier"]
 
 
 def conv_block(x, filters, *, batch_norm=True, name=None):
@@ -68,6 +68,13 @@ def unet(input_shape=(None, None, 1), *, depth=3, base_filters=16, n_outputs=1,
     >>> tuple(model.output.shape)
     (None, 64, 64, 1)
     """
+    inputs, _, x = _unet_graph(input_shape, depth, base_filters, batch_norm, decoder)
+    outputs = layers.Conv2D(n_outputs, 1, activation=output_activation, name="mask")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def _unet_graph(input_shape, depth, base_filters, batch_norm, decoder):
+    """The U-Net's tensors: (inputs, bottleneck, last decoder feature map); checks the arguments."""
     _check_shape(input_shape)
     if not isinstance(depth, int) or depth < 1:
         raise ValueError(f"depth: expected a positive int, got {depth!r}")
@@ -82,12 +89,61 @@ def unet(input_shape=(None, None, 1), *, depth=3, base_filters=16, n_outputs=1,
         x = conv_block(x, base_filters * 2**level, batch_norm=batch_norm, name=f"enc{level + 1}")
         skips.append(x)
         x = layers.MaxPooling2D(name=f"enc{level + 1}_pool")(x)
-    x = conv_block(x, base_filters * 2**depth, batch_norm=batch_norm, name="bottleneck")
+    bottleneck = x = conv_block(x, base_filters * 2**depth, batch_norm=batch_norm, name="bottleneck")
     for level in reversed(range(depth)):
         if decoder is None:
             x = decoder_block(x, skips[level], base_filters * 2**level, batch_norm=batch_norm,
                               name=f"dec{level + 1}")
         else:
             x = decoder(x, skips[level], base_filters * 2**level)
-    outputs = layers.Conv2D(n_outputs, 1, activation=output_activation, name="mask")(x)
-    return keras.Model(inputs, outputs, name=name)
+    return inputs, bottleneck, x
+
+
+def unet_with_classifier(input_shape=(None, None, 1), *, depth=3, base_filters=16, n_outputs=1, n_classes=1,
+                         class_activation="sigmoid", pooling="avg", dropout=0.2, batch_norm=True, decoder=None,
+                         name="unet_with_classifier"):
+    """A U-Net whose encoder also feeds an image-level classification head: one shared encoder, two tasks.
+
+    The mask head is the U-Net's (:func:`unet`); the classification head pools the bottleneck
+    globally (average or max), applies dropout and a dense layer. Both heads read the same encoder
+    features, so a loss on either task trains the encoder (multi-task learning). The model has two
+    named outputs, ``"mask"`` (N, H, W, n_outputs) and ``"label"`` (N, n_classes); the classifier
+    alone (encoder and class head, no decoder) is ``keras.Model(model.input, model.get_layer("label").output)``.
+
+    Parameters
+    ----------
+    input_shape, depth, base_filters, n_outputs, batch_norm, decoder
+        As for :func:`unet`; the mask head has a sigmoid.
+    n_classes : int
+        Units of the classification head (1 for a binary label).
+    class_activation : str or None
+        ``"sigmoid"`` (binary or multi-label), ``"softmax"`` (multi-class) or ``None`` (logits).
+    pooling : {"avg", "max"}
+        Global pooling of the bottleneck before the classification head.
+    dropout : float
+        Dropout rate before the classification head's dense layer (0 switches it off).
+
+    References
+    ----------
+    R. Caruana. Multitask learning. Machine Learning, 1997.
+    O. Ronneberger, P. Fischer, T. Brox. U-Net: convolutional networks for biomedical image segmentation. MICCAI, 2015.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> model = unet_with_classifier((32, 32, 1), depth=2, base_filters=4)
+    >>> out = model(np.zeros((2, 32, 32, 1), "float32"))
+    >>> tuple(out["mask"].shape), tuple(out["label"].shape)
+    ((2, 32, 32, 1), (2, 1))
+    """
+    if pooling not in ("avg", "max"):
+        raise ValueError(f"pooling: expected 'avg' or 'max', got {pooling!r}")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout: expected a rate in [0, 1), got {dropout!r}")
+    inputs, bottleneck, x = _unet_graph(input_shape, depth, base_filters, batch_norm, decoder)
+    mask = layers.Conv2D(n_outputs, 1, activation="sigmoid", name="mask")(x)
+    pooled = (layers.GlobalAveragePooling2D if pooling == "avg" else layers.GlobalMaxPooling2D)(name="pool")(bottleneck)
+    if dropout:
+        pooled = layers.Dropout(dropout, name="label_dropout")(pooled)
+    label = layers.Dense(n_classes, activation=class_activation, name="label")(pooled)
+    return keras.Model(inputs, {"mask": mask, "label": label}, name=name)
