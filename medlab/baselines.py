@@ -18,7 +18,7 @@ from ._validate import as_array, check_choice, check_range, refuse_lone_channel
 
 __all__ = ["body_mask", "zscore_in_mask", "blob_filter", "blob_score", "intensity_score", "threshold_segment",
            "remove_small_regions", "tune_on_validation", "blob_anomaly_score", "lesion_features",
-           "lesion_roi_features", "ROI_FEATURES", "template_match_landmarks"]
+           "lesion_roi_features", "ROI_FEATURES", "template_match_landmarks", "shape_features", "SHAPE_FEATURES"]
 
 
 def _images(images, name="images"):
@@ -637,4 +637,53 @@ def template_match_landmarks(train_images, train_landmarks, images, *, half_size
             dr = _parabola_offset(ncc[r - 1, c], ncc[r, c], ncc[r + 1, c]) if 0 < r < h - 1 else 0.0
             dc = _parabola_offset(ncc[r, c - 1], ncc[r, c], ncc[r, c + 1]) if 0 < c < w - 1 else 0.0
             out[j, k] = r + dr, c + dc
+    return out
+
+
+#: Column names of :func:`shape_features`.
+SHAPE_FEATURES = ("area", "circularity", "solidity", "convexity", "eccentricity", "extent")
+
+
+def shape_features(masks):
+    """Boundary-irregularity features of the largest region of each binary mask, for a shape classifier.
+
+    The radiologist's description of a malignant lesion (irregular, lobulated, spiculated margin)
+    in numbers: ``area`` (pixels), ``circularity`` 4πA / P² (1 for a disc, smaller for a
+    ragged outline), ``solidity`` (area / convex hull area: spicules and lobes leave gaps in
+    the hull), ``convexity`` (convex hull perimeter / perimeter), ``eccentricity`` and ``extent``
+    (area / bounding box area), from :func:`skimage.measure.regionprops`. Only the largest
+    connected region counts; an empty mask gives a row of zeros.
+
+    Parameters
+    ----------
+    masks : array (N, H, W) or (N, H, W, 1)
+        Binary masks, e.g. a thresholded image (:func:`threshold_segment`) or a model's prediction.
+
+    Returns
+    -------
+    numpy.ndarray (N, 6)
+        Columns as in :data:`SHAPE_FEATURES`.
+
+    Examples
+    --------
+    >>> yy, xx = np.mgrid[:32, :32]
+    >>> disc = (yy - 16) ** 2 + (xx - 16) ** 2 <= 64
+    >>> star = disc & (np.cos(6 * np.arctan2(yy - 16, xx - 16)) > -0.3) | ((yy - 16) ** 2 + (xx - 16) ** 2 <= 16)
+    >>> f = shape_features(np.stack([disc, star]))
+    >>> bool(f[0, SHAPE_FEATURES.index("solidity")] > f[1, SHAPE_FEATURES.index("solidity")])
+    True
+    """
+    from skimage.measure import label, regionprops
+
+    m = _images(masks, "masks") > 0
+    out = np.zeros((len(m), len(SHAPE_FEATURES)))
+    for i, mask in enumerate(m):
+        regions = regionprops(label(mask, connectivity=2))
+        if not regions:
+            continue
+        r = max(regions, key=lambda region: region.area)
+        perimeter = max(r.perimeter, 1e-6)
+        hull_perimeter = regionprops(r.image_convex.astype(np.uint8))[0].perimeter
+        out[i] = (r.area, min(4 * np.pi * r.area / perimeter**2, 1.0), r.solidity, hull_perimeter / perimeter,
+                  r.eccentricity, r.extent)
     return out

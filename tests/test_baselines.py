@@ -341,3 +341,28 @@ def test_template_match_landmarks_bad_input():
         template_match_landmarks(np.zeros((2, 16, 16)), np.zeros((2, 1, 2)), np.zeros((1, 16, 16)), half_size=0)
     with pytest.raises(ValueError, match="training size"):
         template_match_landmarks(np.zeros((2, 16, 16)), np.zeros((2, 1, 2)), np.zeros((1, 8, 8)))
+
+
+def test_shape_features_of_a_disc_and_a_star():
+    yy, xx = np.mgrid[:40, :40]
+    r2 = (yy - 20) ** 2 + (xx - 20) ** 2
+    disc = r2 <= 100
+    star = (disc & (np.cos(5 * np.arctan2(yy - 20, xx - 20)) > 0.3)) | (r2 <= 25)
+    f = dict(zip(baselines.SHAPE_FEATURES, baselines.shape_features(np.stack([disc, star])).T))
+    assert f["area"][0] == disc.sum() and f["area"][1] == star.sum()
+    assert f["circularity"][0] > 0.8 and f["circularity"][1] < 0.5
+    assert f["solidity"][0] > 0.9 and f["solidity"][1] < 0.7
+    assert f["convexity"][0] > 0.9 and f["convexity"][1] < 0.8
+    assert f["eccentricity"][0] < 0.2
+
+
+def test_shape_features_keep_the_largest_region_and_zero_empty_masks():
+    m = np.zeros((2, 20, 20, 1), np.uint8)
+    m[0, 2:10, 2:10] = 1
+    m[0, 15, 15] = 1  # a speck
+    f = baselines.shape_features(m)
+    assert f[0, baselines.SHAPE_FEATURES.index("area")] == 64
+    assert f[0, baselines.SHAPE_FEATURES.index("extent")] == 1.0
+    assert np.all(f[1] == 0)
+    with pytest.raises(ValueError, match="masks"):
+        baselines.shape_features(np.zeros((20, 20)))

@@ -155,3 +155,44 @@ def test_the_phantom_does_not_change_unnoticed(modality, stats, lesion_pixels, l
     np.testing.assert_allclose(got, stats, rtol=2e-4, atol=1e-4)
     assert int(d["masks"].sum()) == lesion_pixels and d["labels"].tolist() == labels
     assert int(d["body_masks"].sum()) == body_pixels
+
+
+def test_malignant_fraction_draws_two_classes_told_apart_by_the_outline():
+    from medlab.baselines import SHAPE_FEATURES, shape_features
+
+    d = data.make_lesion_dataset(40, 2, size=48, lesion_fraction=1.0, lesion_radius=(6, 9), lesion_irregularity=0.1,
+                                 malignant_fraction=0.5, seed=2)
+    assert d["malignant"].dtype == np.int64 and d["malignant"].shape == (80,)
+    assert 20 < d["malignant"].sum() < 60
+    assert [les[0]["malignant"] for les in d["lesions"]] == d["malignant"].astype(bool).tolist()
+    solidity = shape_features(d["masks"])[:, SHAPE_FEATURES.index("solidity")]
+    benign, malignant = solidity[d["malignant"] == 0], solidity[d["malignant"] == 1]
+    assert benign.min() > 0.85 and malignant.mean() < benign.mean() - 0.1
+    sizes = d["masks"].reshape(80, -1).sum(1)
+    assert abs(np.median(sizes[d["malignant"] == 1]) / np.median(sizes[d["malignant"] == 0]) - 1) < 0.5
+
+
+def test_without_malignant_fraction_nothing_changes():
+    a = data.make_lesion_dataset(3, 2, size=32, seed=5)
+    assert "malignant" not in a and all("malignant" not in les for found in a["lesions"] for les in found)
+    b = data.make_lesion_dataset(3, 2, size=32, seed=5, malignant_irregularity=(0.1, 0.2), spicules=(1, 2))
+    assert np.array_equal(a["images"], b["images"])
+
+
+def test_malignant_fraction_zero_and_one():
+    ones = data.make_lesion_dataset(3, 2, size=32, lesion_fraction=1.0, malignant_fraction=1.0, seed=0)
+    zeros = data.make_lesion_dataset(3, 2, size=32, lesion_fraction=1.0, malignant_fraction=0.0, seed=0)
+    assert ones["malignant"].tolist() == [1] * 6 and zeros["malignant"].tolist() == [0] * 6
+    none = data.make_lesion_dataset(3, 2, size=32, lesion_fraction=0.0, malignant_fraction=1.0, seed=0)
+    assert none["malignant"].tolist() == [0] * 6  # no lesion, so nothing is malignant
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(malignant_fraction=1.5), "malignant_fraction"),
+    (dict(malignant_fraction=0.5, malignant_irregularity=(0.5, 0.2)), "malignant_irregularity"),
+    (dict(malignant_fraction=0.5, malignant_irregularity=(0.1, 0.9)), "malignant_irregularity"),
+    (dict(malignant_fraction=0.5, spicules=(-1, 2)), "spicules"),
+])
+def test_malignant_arguments_are_checked(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        data.make_lesion_dataset(2, 1, **kwargs)

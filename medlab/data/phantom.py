@@ -59,17 +59,23 @@ def _bias_field(rng, yy, xx):
     field = np.tensordot(rng.normal(size=5), terms, axes=1)
     return field / (np.abs(field).max() + 1e-12)
 
-def _lesion_mask(yy, xx, cy, cx, radius, irregularity, rng):
-    """An irregular blob: radius modulated by a few low harmonics of the polar angle."""
+def _lesion_mask(yy, xx, cy, cx, radius, irregularity, rng, spicules=0):
+    """An irregular blob: radius modulated by a few low harmonics of the polar angle; with
+    ``spicules`` > 0, that many narrow spikes (each ``irregularity`` radii long) stick out of it."""
     theta = np.arctan2(yy - cy, xx - cx)
     r = np.full_like(theta, 1.0)
     for k in (2, 3, 4):
         r += rng.uniform(0, irregularity) / (k - 1) * np.cos(k * theta + rng.uniform(0, 2 * np.pi))
+    if spicules:
+        for phase in rng.uniform(0, 2 * np.pi, size=int(spicules)):
+            gap = np.angle(np.exp(1j * (theta - phase)))  # angular distance to the spike, in [-pi, pi]
+            r += irregularity * rng.uniform(0.7, 1.3) * np.exp(-0.5 * (gap / 0.12) ** 2)
     return np.hypot(yy - cy, xx - cx) <= radius * r
 
 def make_lesion_dataset(n_patients=60, images_per_patient=4, *, size=64, lesion_fraction=0.5,
                         max_lesions=1, lesion_radius=(3.0, 8.0), lesion_contrast=(0.2, 0.45),
-                        lesion_irregularity=0.2, noise=0.04, bias=0.25, modality="mri", seed=None):
+                        lesion_irregularity=0.2, malignant_fraction=None, malignant_irregularity=(0.3, 0.6),
+                        spicules=(3, 6), noise=0.04, bias=0.25, modality="mri", seed=None):
     """Generate synthetic axial slices with lesions, masks, labels and patient ids.
 
     Parameters
@@ -92,7 +98,21 @@ def make_lesion_dataset(n_patients=60, images_per_patient=4, *, size=64, lesion_
         Range of lesion contrast above the surrounding tissue, in units of the MRI intensity scale
         (0 = air, ~0.5 = liver); for CT one unit is 200 HU. The difficulty knob: lower is harder.
     lesion_irregularity : float
-        Amplitude of the boundary harmonics (0 = round lesions).
+        Amplitude of the boundary harmonics (0 = round lesions); each lesion draws its own
+        amplitude uniformly in ``[0, lesion_irregularity]``. With ``malignant_fraction``, this is
+        the benign lesions' range.
+    malignant_fraction : float or None
+        If given, each lesion is malignant with this probability, benign otherwise: a two-class
+        task read from the boundary. Benign lesions are smooth and round-ish (irregularity in
+        ``[0, lesion_irregularity]``); malignant ones are lobulated (irregularity drawn from
+        ``malignant_irregularity``) and spiculated (``spicules``: narrow spikes as long as the
+        irregularity). Size and contrast come from the same ranges for both classes, so only the
+        shape tells them apart. None (the default) draws no classes and leaves every other
+        output unchanged.
+    malignant_irregularity : (float, float)
+        Range of the malignant lesions' boundary amplitude (within [0, 0.6]).
+    spicules : (int, int)
+        Range (inclusive) of the number of spikes on a malignant lesion.
     noise : float
         Noise level in the same units (Rician for MRI, Gaussian for CT).
     bias : float
@@ -108,14 +128,19 @@ def make_lesion_dataset(n_patients=60, images_per_patient=4, *, size=64, lesion_
         ``images`` float32 (N, size, size, 1); ``masks`` uint8 (N, size, size), 1 inside lesions;
         ``labels`` int64 (N,), 1 if the slice has a lesion; ``patient_ids`` int64 (N,);
         ``body_masks`` bool (N, size, size); ``lesions``: a list of N lists of dicts with
-        ``center`` (row, col), ``radius``, ``contrast`` and ``irregularity``.
-        N = n_patients * images_per_patient.
+        ``center`` (row, col), ``radius``, ``contrast`` and ``irregularity`` (and ``malignant``,
+        a bool, with ``malignant_fraction``). N = n_patients * images_per_patient.
+        With ``malignant_fraction``, also ``malignant`` int64 (N,): 1 if the slice has a malignant
+        lesion, 0 otherwise (also for slices without lesions: check ``labels``).
 
     Examples
     --------
     >>> data = make_lesion_dataset(n_patients=2, images_per_patient=3, size=32, seed=0)
     >>> data["images"].shape, data["masks"].shape, data["patient_ids"].tolist()
     ((6, 32, 32, 1), (6, 32, 32), [0, 0, 0, 1, 1, 1])
+    >>> two_class = make_lesion_dataset(4, 2, size=32, lesion_fraction=1.0, malignant_fraction=0.5, seed=0)
+    >>> two_class["malignant"].tolist()
+    [0, 1, 1, 1, 1, 1, 0, 0]
     """
     for name, value, lo in (("n_patients", n_patients, 1), ("images_per_patient", images_per_patient, 1),
                             ("size", size, 32), ("max_lesions", max_lesions, 1)):
@@ -126,6 +151,10 @@ def make_lesion_dataset(n_patients=60, images_per_patient=4, *, size=64, lesion_
     r_lo, r_hi = check_pair(lesion_radius, "lesion_radius", 1.0, size / 4)
     c_lo, c_hi = check_pair(lesion_contrast, "lesion_contrast", -2.0, 2.0)
     check_range(lesion_irregularity, "lesion_irregularity", 0.0, 0.6)
+    if malignant_fraction is not None:
+        check_range(malignant_fraction, "malignant_fraction", 0.0, 1.0)
+        m_lo, m_hi = check_pair(malignant_irregularity, "malignant_irregularity", 0.0, 0.6)
+        s_lo, s_hi = check_pair(spicules, "spicules", 0, 32)
     check_range(noise, "noise", 0.0)
     check_range(bias, "bias", 0.0, 1.0)
     check_choice(modality, "modality", TISSUE_INTENSITY)
@@ -138,6 +167,7 @@ def make_lesion_dataset(n_patients=60, images_per_patient=4, *, size=64, lesion_
     masks = np.zeros((n, size, size), np.uint8)
     body_masks = np.zeros((n, size, size), bool)
     labels = np.zeros(n, np.int64)
+    malignant = np.zeros(n, np.int64)
     patient_ids = np.repeat(np.arange(n_patients, dtype=np.int64), images_per_patient)
     lesions = []
     grid = (np.arange(size) + 0.5) / size * 2 - 1
@@ -181,8 +211,15 @@ def make_lesion_dataset(n_patients=60, images_per_patient=4, *, size=64, lesion_
                     rho, phi = np.sqrt(rng.uniform()), rng.uniform(0, 2 * np.pi)
                     cy, cx = bcy + ry_c * rho * np.sin(phi), bcx + rx_c * rho * np.cos(phi)
                     contrast = rng.uniform(c_lo, c_hi)
-                    irr = rng.uniform(0, lesion_irregularity) if lesion_irregularity > 0 else 0.0
-                    blob = _lesion_mask(yy, xx, cy, cx, radius * px, irr, rng)
+                    bad = malignant_fraction is not None and rng.uniform() < malignant_fraction
+                    if bad:
+                        irr = rng.uniform(m_lo, m_hi)
+                        n_spikes = int(rng.integers(int(s_lo), int(s_hi) + 1))
+                        malignant[i] = 1
+                    else:
+                        irr = rng.uniform(0, lesion_irregularity) if lesion_irregularity > 0 else 0.0
+                        n_spikes = 0
+                    blob = _lesion_mask(yy, xx, cy, cx, radius * px, irr, rng, n_spikes)
                     from scipy.ndimage import gaussian_filter
 
                     alpha = gaussian_filter(blob.astype(np.float64), 0.7)
@@ -191,6 +228,8 @@ def make_lesion_dataset(n_patients=60, images_per_patient=4, *, size=64, lesion_
                     found.append({"center": ((cy + 1) / 2 * size - 0.5, (cx + 1) / 2 * size - 0.5),
                                   "radius": float(radius), "contrast": float(contrast),
                                   "irregularity": float(irr)})
+                    if malignant_fraction is not None:
+                        found[-1]["malignant"] = bool(bad)
             if modality == "mri":
                 if bias > 0:
                     img *= np.exp(bias * _bias_field(rng, yy, xx))
@@ -203,5 +242,8 @@ def make_lesion_dataset(n_patients=60, images_per_patient=4, *, size=64, lesion_
             body_masks[i] = body
             lesions.append(found)
             i += 1
-    return {"images": images, "masks": masks, "labels": labels, "patient_ids": patient_ids,
-            "body_masks": body_masks, "lesions": lesions}
+    out = {"images": images, "masks": masks, "labels": labels, "patient_ids": patient_ids,
+           "body_masks": body_masks, "lesions": lesions}
+    if malignant_fraction is not None:
+        out["malignant"] = malignant
+    return out

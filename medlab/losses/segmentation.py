@@ -72,3 +72,4 @@ def bce_dice_loss(y_true, y_pred, bce_weight=0.5):
     y_pred = ops.convert_to_tensor(y_pred, dtype="float32")
     bce = ops.mean(keras.losses.binary_crossentropy(y_true, y_pred))
     return bce_weight * bce + (1.0 - bce_weight) * soft_dice_loss(y_true, y_pred)
+

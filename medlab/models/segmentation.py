@@ -7,7 +7,7 @@ from keras import layers
 
 from ._common import _check_shape
 
-__all__ = ["conv_block", "decoder_block", "unet", "multitask_unet"]
+__all__ = ["conv_block", "decoder_block", "unet", "unet_with_classifier"]
 
 
 def conv_block(x, filters, *, batch_norm=True, name=None):
@@ -68,13 +68,13 @@ def unet(input_shape=(None, None, 1), *, depth=3, base_filters=16, n_outputs=1,
     >>> tuple(model.output.shape)
     (None, 64, 64, 1)
     """
-    inputs, x, _ = _unet_body(input_shape, depth, base_filters, batch_norm, decoder)
+    inputs, _, x = _unet_graph(input_shape, depth, base_filters, batch_norm, decoder)
     outputs = layers.Conv2D(n_outputs, 1, activation=output_activation, name="mask")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
-def _unet_body(input_shape, depth, base_filters, batch_norm, decoder):
-    """The U-Net up to its last decoder step: returns (inputs, decoded features, bottleneck)."""
+def _unet_graph(input_shape, depth, base_filters, batch_norm, decoder):
+    """The U-Net's tensors: (inputs, bottleneck, last decoder feature map); checks the arguments."""
     _check_shape(input_shape)
     if not isinstance(depth, int) or depth < 1:
         raise ValueError(f"depth: expected a positive int, got {depth!r}")
@@ -89,54 +89,71 @@ def _unet_body(input_shape, depth, base_filters, batch_norm, decoder):
         x = conv_block(x, base_filters * 2**level, batch_norm=batch_norm, name=f"enc{level + 1}")
         skips.append(x)
         x = layers.MaxPooling2D(name=f"enc{level + 1}_pool")(x)
-    x = bottleneck = conv_block(x, base_filters * 2**depth, batch_norm=batch_norm, name="bottleneck")
+    bottleneck = x = conv_block(x, base_filters * 2**depth, batch_norm=batch_norm, name="bottleneck")
     for level in reversed(range(depth)):
         if decoder is None:
             x = decoder_block(x, skips[level], base_filters * 2**level, batch_norm=batch_norm,
                               name=f"dec{level + 1}")
         else:
             x = decoder(x, skips[level], base_filters * 2**level)
-    return inputs, x, bottleneck
+    return inputs, bottleneck, x
 
 
-def multitask_unet(input_shape=(None, None, 1), *, depth=3, base_filters=16, batch_norm=True, presence_dropout=0.0,
-                   name="multitask_unet"):
-    """A U-Net with a second, image-level head: a lesion mask and the probability that a lesion is present.
+def unet_with_classifier(input_shape=(None, None, 1), *, depth=3, base_filters=16, n_outputs=1, n_classes=1,
+                         class_activation="sigmoid", pooling="avg", dropout=0.2, batch_norm=True, decoder=None,
+                         head="label", name="unet_with_classifier"):
+    """A U-Net whose encoder also feeds an image-level classification head: one shared encoder, two tasks.
 
-    The presence head reads the bottleneck, where every position sees a large part of the image:
-    global average and global max pooling (the max keeps a small lesion from being averaged away),
-    then one sigmoid unit. Both heads share the encoder, so the segmentation task's pixel labels
-    also teach the classifier where to look, and the classifier's verdict can gate the mask on
-    slices without lesions.
+    The mask head is the U-Net's (:func:`unet`); the classification head pools the bottleneck
+    globally (average or max), applies dropout and a dense layer. Both heads read the same encoder
+    features, so a loss on either task trains the encoder (multi-task learning). The model has two
+    named outputs, ``"mask"`` (N, H, W, n_outputs) and ``head`` (default ``"label"``, (N, n_classes)); the classifier
+    alone (encoder and class head, no decoder) is ``keras.Model(model.input, model.get_layer("label").output)``.
 
     Parameters
     ----------
-    input_shape : (H, W, C)
-        H and W must be divisible by ``2 ** depth``.
-    depth, base_filters, batch_norm
-        As for :func:`unet`.
-    presence_dropout : float in [0, 1)
-        Dropout before the presence unit.
+    input_shape, depth, base_filters, n_outputs, batch_norm, decoder
+        As for :func:`unet`; the mask head has a sigmoid.
+    n_classes : int
+        Units of the classification head (1 for a binary label).
+    class_activation : str or None
+        ``"sigmoid"`` (binary or multi-label), ``"softmax"`` (multi-class) or ``None`` (logits).
+    pooling : {"avg", "max", "avg+max"}
+        Global pooling of the bottleneck before the classification head; ``"avg+max"`` concatenates
+        both (the max keeps a small lesion from being averaged away, e.g. for a lesion-present head).
+    dropout : float
+        Dropout rate before the classification head's dense layer (0 switches it off).
+    head : str
+        The classification output's name (and its dense layer's), e.g. ``"label"`` or ``"presence"``.
 
-    Returns
-    -------
-    keras.Model
-        Inputs: images (N, H, W, C). Outputs: a dict ``{"mask": (N, H, W, 1), "presence": (N, 1)}``,
-        both sigmoid probabilities; compile with one loss per output name.
+    References
+    ----------
+    R. Caruana. Multitask learning. Machine Learning, 1997.
+    O. Ronneberger, P. Fischer, T. Brox. U-Net: convolutional networks for biomedical image segmentation. MICCAI, 2015.
 
     Examples
     --------
-    >>> model = multitask_unet((32, 32, 1), depth=2, base_filters=4)
-    >>> {k: tuple(v.shape) for k, v in model.output.items()}
-    {'mask': (None, 32, 32, 1), 'presence': (None, 1)}
+    >>> import numpy as np
+    >>> model = unet_with_classifier((32, 32, 1), depth=2, base_filters=4)
+    >>> out = model(np.zeros((2, 32, 32, 1), "float32"))
+    >>> tuple(out["mask"].shape), tuple(out["label"].shape)
+    ((2, 32, 32, 1), (2, 1))
     """
-    if not 0.0 <= presence_dropout < 1.0:
-        raise ValueError(f"presence_dropout: expected a value in [0, 1), got {presence_dropout!r}")
-    inputs, x, bottleneck = _unet_body(input_shape, depth, base_filters, batch_norm, None)
-    mask = layers.Conv2D(1, 1, activation="sigmoid", name="mask")(x)
-    pooled = layers.Concatenate(name="presence_pool")([layers.GlobalAveragePooling2D(name="presence_avg")(bottleneck),
-                                                       layers.GlobalMaxPooling2D(name="presence_max")(bottleneck)])
-    if presence_dropout:
-        pooled = layers.Dropout(presence_dropout, name="presence_dropout")(pooled)
-    presence = layers.Dense(1, activation="sigmoid", name="presence")(pooled)
-    return keras.Model(inputs, {"mask": mask, "presence": presence}, name=name)
+    if pooling not in ("avg", "max", "avg+max"):
+        raise ValueError(f"pooling: expected 'avg', 'max' or 'avg+max', got {pooling!r}")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout: expected a rate in [0, 1), got {dropout!r}")
+    if not isinstance(head, str) or not head or head == "mask":
+        raise ValueError(f"head: expected a name for the classification output other than 'mask', got {head!r}")
+    inputs, bottleneck, x = _unet_graph(input_shape, depth, base_filters, batch_norm, decoder)
+    mask = layers.Conv2D(n_outputs, 1, activation="sigmoid", name="mask")(x)
+    if pooling == "avg+max":
+        pooled = layers.Concatenate(name=f"{head}_pool")([layers.GlobalAveragePooling2D(name=f"{head}_avg")(bottleneck),
+                                                          layers.GlobalMaxPooling2D(name=f"{head}_max")(bottleneck)])
+    else:
+        pool = layers.GlobalAveragePooling2D if pooling == "avg" else layers.GlobalMaxPooling2D
+        pooled = pool(name="pool")(bottleneck)
+    if dropout:
+        pooled = layers.Dropout(dropout, name=f"{head}_dropout")(pooled)
+    label = layers.Dense(n_classes, activation=class_activation, name=head)(pooled)
+    return keras.Model(inputs, {"mask": mask, head: label}, name=name)
