@@ -7,7 +7,7 @@
 * :mod:`~medlab.metrics.bootstrap`: ``bootstrap_ci``;
 * :mod:`~medlab.metrics.saliency`: ``pointing_game``, ``spearman_correlation``;
 * :mod:`~medlab.metrics.image_quality`: ``psnr``, ``ssim``;
-* :mod:`~medlab.metrics.detection`: ``match_detections``, ``froc``.
+* :mod:`~medlab.metrics.detection`: ``heatmap_peaks``, ``match_detections``, ``froc``.
 
 NumPy in, NumPy (or float) out; this package imports neither TensorFlow nor SciPy at import time.
 """
@@ -24,7 +24,7 @@ from .classification import (
     sensitivity_specificity,
     threshold_for_sensitivity,
 )
-from .detection import froc, match_detections
+from .detection import froc, heatmap_peaks, match_detections
 from .image_quality import psnr, ssim
 from .saliency import pointing_game, spearman_correlation
 from .segmentation import dice_coefficient, hausdorff_distance, iou_score
@@ -32,4 +32,4 @@ from .segmentation import dice_coefficient, hausdorff_distance, iou_score
 __all__ = ["dice_coefficient", "iou_score", "hausdorff_distance", "roc_curve", "roc_auc",
            "sensitivity_specificity", "confusion_counts", "bootstrap_ci", "pointing_game", "spearman_correlation",
            "threshold_for_sensitivity", "ppv_npv", "calibration_curve", "brier_score", "psnr", "ssim",
-           "match_detections", "froc"]
+           "heatmap_peaks", "match_detections", "froc"]

@@ -1,4 +1,4 @@
-"""Lesion-level detection metrics: matching detections to lesions, the FROC curve and the CPM."""
+"""Lesion-level detection: peaks of a score map as detections, matching them to lesions, the FROC curve and the CPM."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 
 from .._validate import as_array, check_range
 
-__all__ = ["match_detections", "froc"]
+__all__ = ["heatmap_peaks", "match_detections", "froc"]
 
 LUNA16_FP_RATES = (0.125, 0.25, 0.5, 1, 2, 4, 8)
 
@@ -30,6 +30,51 @@ def _per_image(x, name):
         return list(x)
     except TypeError:
         raise TypeError(f"{name}: expected a list with one array per image, got {type(x).__name__}") from None
+
+
+def heatmap_peaks(heatmap, threshold=0.1, top_k=20, *, size=3):
+    """Detections from a score map: its local maxima above a threshold, the ``top_k`` highest first.
+
+    A pixel is a peak when it equals the maximum of its ``size`` x ``size`` neighbourhood
+    (``scipy.ndimage.maximum_filter``, the 3x3 max-pooling "NMS" of CenterNet), so one blob gives
+    one detection, not a cluster of its brightest pixels.
+
+    Parameters
+    ----------
+    heatmap : array-like (H, W)
+        One image's score map (a detector's centre heatmap, a blob filter's response).
+    threshold : float
+        Peaks with a score below it are dropped (``score >= threshold`` kept).
+    top_k : int
+        At most this many detections (>= 1), the highest scores.
+    size : int
+        Neighbourhood width of the local-maximum test, in pixels (odd, >= 3).
+
+    Returns
+    -------
+    numpy.ndarray (k, 3)
+        ``(row, col, score)`` per detection, sorted by decreasing score; ``(0, 3)`` when no peak
+        reaches the threshold. Pixels of a flat-topped peak all count as maxima.
+
+    Examples
+    --------
+    >>> h = np.zeros((7, 7)); h[2, 3], h[2, 4], h[5, 1] = 0.9, 0.8, 0.5
+    >>> heatmap_peaks(h, threshold=0.3).tolist()
+    [[2.0, 3.0, 0.9], [5.0, 1.0, 0.5]]
+    """
+    from scipy import ndimage
+
+    h = as_array(heatmap, "heatmap", ndim=2).astype(float)
+    check_range(threshold, "threshold")
+    if not isinstance(top_k, (int, np.integer)) or isinstance(top_k, bool) or top_k < 1:
+        raise ValueError(f"top_k: expected an int >= 1, got {top_k!r}")
+    if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < 3 or size % 2 == 0:
+        raise ValueError(f"size: expected an odd int >= 3, got {size!r}")
+    peak = (h == ndimage.maximum_filter(h, size=size, mode="nearest")) & (h >= threshold)
+    rows, cols = np.nonzero(peak)
+    scores = h[rows, cols]
+    order = np.argsort(-scores, kind="stable")[:top_k]
+    return np.column_stack([rows[order], cols[order], scores[order]]).astype(float).reshape(-1, 3)
 
 
 def match_detections(detections, lesions, max_distance):

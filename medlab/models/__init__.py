@@ -7,6 +7,7 @@ defaults.
 * :mod:`~medlab.models.segmentation`: ``conv_block``, ``decoder_block``, ``unet``;
 * :mod:`~medlab.models.autoencoders`: ``conv_autoencoder``;
 * :mod:`~medlab.models.denoising`: ``dncnn``, ``patchgan_discriminator``;
+* :mod:`~medlab.models.detection`: ``centernet``, ``centre_targets``;
 * :mod:`~medlab.models.fusion`: ``series_encoder``, ``tabular_encoder``, ``ModalityDropout``, ``fusion_model``.
 """
 
@@ -14,9 +15,11 @@ from __future__ import annotations
 
 from .autoencoders import conv_autoencoder
 from .classification import small_cnn
+from .detection import centernet, centre_targets
 from .denoising import dncnn, patchgan_discriminator
 from .fusion import ModalityDropout, fusion_model, series_encoder, tabular_encoder
 from .segmentation import conv_block, decoder_block, unet
 
 __all__ = ["small_cnn", "conv_block", "decoder_block", "unet", "conv_autoencoder", "dncnn", "patchgan_discriminator",
-           "series_encoder", "tabular_encoder", "ModalityDropout", "fusion_model"]
+           "series_encoder", "tabular_encoder", "ModalityDropout", "fusion_model",
+           "centernet", "centre_targets"]
