@@ -142,3 +142,22 @@ def test_bad_inputs_name_the_argument():
         froc(np.array([[1, 1, 0.5]]), one[1], 2)
     with pytest.raises(ValueError, match="at least one image"):
         froc([], [], 2)
+
+
+def test_heatmap_peaks_nms_threshold_top_k_and_errors():
+    from medlab.metrics import heatmap_peaks
+
+    h = np.zeros((6, 8))
+    h[1, 2], h[1, 3], h[4, 7], h[0, 0] = 0.9, 0.8, 0.6, 0.3
+    np.testing.assert_allclose(heatmap_peaks(h, 0.2), [[1, 2, 0.9], [4, 7, 0.6], [0, 0, 0.3]])
+    np.testing.assert_allclose(heatmap_peaks(h, 0.5, 1), [[1, 2, 0.9]])
+    assert heatmap_peaks(h, 0.95).shape == (0, 3)
+    h[3, 3] = 0.85  # two rows below the higher (1, 2): a 3x3 window keeps it, a 5x5 one suppresses it
+    np.testing.assert_allclose(heatmap_peaks(h, 0.7)[:, :2], [[1, 2], [3, 3]])
+    np.testing.assert_allclose(heatmap_peaks(h, 0.7, size=5)[:, :2], [[1, 2]])
+    with pytest.raises(ValueError, match="heatmap: expected 2 dimensions"):
+        heatmap_peaks(np.zeros((1, 4, 4)))
+    with pytest.raises(ValueError, match="top_k"):
+        heatmap_peaks(h, top_k=0)
+    with pytest.raises(ValueError, match="size: expected an odd int >= 3"):
+        heatmap_peaks(h, size=4)

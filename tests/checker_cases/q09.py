@@ -79,11 +79,14 @@ CONTRACTS = [
     dict(checker=q09.decode_peaks, reference=q09._reference_decode, wrong=[
         ("top-k pixels without NMS", _top_pixels, r"case 'three lesions': .*: two of your detections, .* neighbouring "
                                                   r"pixels of one blob"),
-        ("argmax only", _argmax_only, r"case 'three lesions': .*: you returned one detection where the map has 3 peaks"),
+        ("argmax only", _argmax_only,
+         r"case 'three lesions': .*: you returned one detection where the map has 3 peaks"),
         ("(x, y) swapped", _xy_swapped, r"case 'three lesions': .*: your detections are at \(col, row\) = \(x, y\)"),
-        ("threshold forgotten", _no_threshold, r"case 'three lesions': .*: you returned \d+ detections, 3 expected, some with scores below the threshold"),
+        ("threshold forgotten", _no_threshold,
+         r"case 'three lesions': .*: you returned \d+ detections, 3 expected, some with scores below the threshold"),
         ("not sorted by score", _unsorted, r"case 'three lesions': .*: detections must be sorted by decreasing score"),
-        ("border pixels skipped", _interior_only, r"case 'peaks on the border': .*: you missed the peak\(s\) at \(0, 5\), \(23, 29\) on the image border"),
+        ("border pixels skipped", _interior_only,
+         r"case 'peaks on the border': .*: you missed the peak\(s\) at \(0, 5\), \(23, 29\) on the image border"),
         ("empty list when nothing found", _empty_list, r"case 'nothing to detect': .*: got an empty list; return an "
                                                        r"array of shape \(0, 3\)"),
     ], accepted=[
