@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from .autoencoders import conv_autoencoder
 from .classification import small_cnn
-from .detection import centernet, centre_targets
 from .denoising import dncnn, patchgan_discriminator
+from .detection import centernet, centre_targets
 from .fusion import ModalityDropout, fusion_model, series_encoder, tabular_encoder
 from .segmentation import conv_block, decoder_block, unet
 
