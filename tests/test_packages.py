@@ -8,9 +8,9 @@ import pytest
 
 
 @pytest.mark.parametrize("package, expected", [
-    ("metrics", {"segmentation", "classification", "calibration", "bootstrap", "saliency", "image_quality"}),
+    ("metrics", {"segmentation", "classification", "calibration", "bootstrap", "saliency", "image_quality", "detection"}),
     ("data", {"phantom", "ct", "multimodal", "splits"}),
-    ("models", {"classification", "segmentation", "autoencoders", "denoising", "fusion"}),
+    ("models", {"classification", "segmentation", "autoencoders", "denoising", "fusion", "detection"}),
 ])
 def test_every_public_name_is_reexported(package, expected):
     pkg = importlib.import_module(f"medlab.{package}")
