@@ -8,7 +8,8 @@ import pytest
 
 
 @pytest.mark.parametrize("package, expected", [
-    ("metrics", {"segmentation", "classification", "calibration", "bootstrap", "saliency", "image_quality", "detection"}),
+    ("metrics", {"segmentation", "classification", "calibration", "bootstrap", "saliency", "image_quality",
+                 "detection"}),
     ("data", {"phantom", "ct", "multimodal", "splits"}),
     ("models", {"classification", "segmentation", "autoencoders", "denoising", "fusion", "detection"}),
 ])
