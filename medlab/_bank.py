@@ -21,7 +21,7 @@ QUESTIONS = {
     8: ("如何优化深度学习模型在医学图像分析中的应用？", "Optimizing deep learning for medical image analysis",
         "optimizing_training", "Anatomy-aware augmentation in tf.data, regularization, schedules, class weights; ablation"),
     9: ("如何使用深度学习模型进行医学图像中的病变检测？", "Detecting lesions in medical images",
-        "lesion_detection_froc", "CenterNet-style heatmap detector; lesion-level FROC and CPM"),
+        "lesion_detection", "CenterNet-style heatmap detector; lesion-level FROC and CPM"),
     10: ("如何使用深度学习模型进行医学图像中的关键结构定位？", "Localizing key structures",
          "landmark_localization", "Landmarks by heatmap regression and soft-argmax; radial error in mm"),
     11: ("如何使用深度学习模型进行医学图像中的病变分类？", "Classifying lesions",

@@ -1,4 +1,4 @@
-"""Figures: image grids with mask overlays, training curves, ROC curves. Matplotlib only."""
+"""Figures: image grids with mask overlays, training curves, ROC and FROC curves, detections. Matplotlib only."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 from ._validate import as_array
 
 __all__ = ["show_images", "plot_history", "plot_roc", "results_table", "show_heatmaps", "plot_reliability",
-           "plot_predictive_values", "show_lesion_matches"]
+           "plot_predictive_values", "show_lesion_matches", "plot_froc", "show_detections"]
 
 
 def _squeeze(img):
@@ -421,6 +421,116 @@ def show_lesion_matches(images, pred_masks, true_masks, *, min_iou=0.1, titles=N
             if missed.any():
                 ax.contour(missed, levels=[0.5], colors="deepskyblue", linewidths=1.6)
         ax.set_title(titles[i] if titles is not None else f"TP {r['tp']} FP {r['fp']} FN {r['fn']}", fontsize=9)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def plot_froc(curves, *, fp_rates=(0.125, 0.25, 0.5, 1, 2, 4, 8), ax=None, title="FROC curve"):
+    """Plot FROC curves (sensitivity against false positives per image, log scale) with their CPM.
+
+    Parameters
+    ----------
+    curves : dict of name -> dict
+        What :func:`medlab.metrics.froc` returns, per detector.
+    fp_rates : sequence of float
+        Rates marked on the x axis (the CPM's), with each curve's ``sensitivity_at`` as dots.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from medlab.metrics import froc
+    >>> out = froc([np.array([[1, 1, 0.9], [5, 5, 0.4]])], [np.array([[1, 1]])], max_distance=2)
+    >>> fig = plot_froc({"detector": out})
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(curves, dict) or not curves:
+        raise ValueError(f"curves: expected a dict of name -> froc() result, got {type(curves).__name__}")
+    for name, c in curves.items():
+        if not isinstance(c, dict) or not {"fp_per_image", "sensitivity", "cpm"} <= set(c):
+            raise ValueError(f"curves[{name!r}]: expected the dict that medlab.metrics.froc returns")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.2, 3.8))
+    else:
+        fig = ax.figure
+    lo, hi = min(fp_rates) / 2, max(fp_rates) * 2
+    for name, c in curves.items():
+        x = np.r_[lo, np.clip(c["fp_per_image"], lo, None)]  # start at sensitivity 0, before the first detection
+        y = np.r_[0.0, c["sensitivity"]]
+        line, = ax.step(x, y, where="post", label=f"{name} (CPM {c['cpm']:.3f})")
+        at = c.get("sensitivity_at", {})
+        ax.plot(list(at), list(at.values()), "o", color=line.get_color(), ms=4)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(list(fp_rates), [f"{r:g}" for r in fp_rates])
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("false positives per image")
+    ax.set_ylabel("sensitivity (lesions found)")
+    ax.grid(alpha=0.3)
+    ax.set_title(title)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def show_detections(images, detections, lesions, max_distance, *, titles=None, ncols=6, size=2.2, suptitle=None):
+    """Draw detections on images: hits (green circle), missed lesions (yellow dashed), false positives (red x).
+
+    Detections are matched to lesions as :func:`medlab.metrics.froc` does (within ``max_distance``
+    of the nearest lesion); a lesion hit several times shows its extra hits as small green dots.
+
+    Parameters
+    ----------
+    images : array-like (N, H, W) or (N, H, W, 1)
+    detections : list of array-like (k, 3)
+        ``(row, col, score)`` per detection, already thresholded (the operating point to show).
+    lesions : list of array-like (m, 2) or (m, 3)
+        ``(row, col)`` (and optionally the radius, used for the circle) per lesion.
+    max_distance : float
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = show_detections(np.zeros((1, 8, 8)), [np.array([[2, 2, 0.9], [6, 6, 0.5]])], [np.array([[2, 3]])], 2)
+    """
+    from matplotlib.patches import Circle
+
+    from .metrics import match_detections
+
+    imgs = as_array(images, "images", ndim=(3, 4))
+    n = len(imgs)
+    if n == 0:
+        raise ValueError("images: expected at least one image, got none")
+    _check_same_length(n, detections=detections, lesions=lesions)
+    if titles is not None and len(titles) != n:
+        raise ValueError(f"titles: expected {n} titles, got {len(titles)}")
+    fig, axes = _image_grid(n, ncols, size, suptitle)
+    for i, ax in enumerate(axes[:n]):
+        ax.imshow(_squeeze(imgs[i]), cmap="gray")
+        les = np.asarray(lesions[i], float).reshape(-1, np.shape(lesions[i])[-1] if np.size(lesions[i]) else 2)
+        det = np.asarray(detections[i], float).reshape(-1, 3)
+        score, _, hit = match_detections(det, les[:, :2], max_distance)
+        for k, lesion in enumerate(les):
+            radius = lesion[2] + 1.5 if len(lesion) > 2 else max_distance
+            found = np.isfinite(score[k])
+            ax.add_patch(Circle((lesion[1], lesion[0]), radius, fill=False, lw=1.2,
+                                color="lime" if found else "yellow", ls="-" if found else "--"))
+        best = {k: np.flatnonzero(hit == k)[np.argmax(det[hit == k, 2])] for k in set(hit[hit >= 0].tolist())}
+        for j, (r, c, _) in enumerate(det):
+            if hit[j] < 0:
+                ax.plot(c, r, "x", color="red", ms=6, mew=1.5)
+            elif best[hit[j]] != j:
+                ax.plot(c, r, ".", color="lime", ms=3)
+        if titles is not None:
+            ax.set_title(str(titles[i]), fontsize=9)
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()

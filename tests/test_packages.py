@@ -8,10 +8,11 @@ import pytest
 
 
 @pytest.mark.parametrize("package, expected", [
-    ("metrics", {"segmentation", "classification", "calibration", "bootstrap", "saliency", "image_quality"}),
-    ("data", {"phantom", "ct", "multimodal", "splits"}),
-    ("models", {"classification", "segmentation", "autoencoders", "denoising", "fusion"}),
-    ("losses", {"segmentation"}),
+    ("metrics", {"segmentation", "classification", "calibration", "bootstrap", "saliency", "image_quality",
+                 "detection", "landmarks", "lesions"}),
+    ("data", {"phantom", "ct", "multimodal", "splits", "landmarks", "lesion_types"}),
+    ("models", {"classification", "segmentation", "autoencoders", "denoising", "fusion", "detection", "landmarks"}),
+    ("losses", {"segmentation", "multitask", "detection"}),
 ])
 def test_every_public_name_is_reexported(package, expected):
     pkg = importlib.import_module(f"medlab.{package}")

@@ -90,3 +90,22 @@ def test_show_lesion_matches_titles_and_colours():
     plt.close(fig)
     with pytest.raises(ValueError, match="images and pred_masks must have the same length"):
         viz.show_lesion_matches(np.zeros((2, 12, 12)), p[:1], t)
+
+
+def test_plot_froc_and_show_detections():
+    from medlab.metrics import froc
+
+    dets = [np.array([[2, 2, 0.9], [2, 3, 0.5], [6, 6, 0.4]]), np.zeros((0, 3))]
+    lesions = [np.array([[2, 2.5, 1.5]]), np.array([[5, 5, 2.0]])]
+    out = froc(dets, [les[:, :2] for les in lesions], 2)
+    fig = viz.plot_froc({"a": out, "b": out})
+    assert "CPM" in fig.axes[0].get_legend().get_texts()[0].get_text()
+    fig = viz.show_detections(np.zeros((2, 8, 8)), dets, lesions, 2, titles=["x", "y"])
+    ax = fig.axes[0]
+    assert [p.get_edgecolor()[:3] for p in ax.patches] == [(0.0, 1.0, 0.0)]  # the lesion found: a green circle
+    assert [line.get_marker() for line in ax.lines] == [".", "x"]  # the extra hit, then the false positive
+    assert fig.axes[1].patches[0].get_linestyle() == "--"  # the missed lesion
+    with pytest.raises(ValueError, match="froc"):
+        viz.plot_froc({"a": {"cpm": 1}})
+    with pytest.raises(ValueError, match="same length"):
+        viz.show_detections(np.zeros((2, 8, 8)), dets[:1], lesions, 2)

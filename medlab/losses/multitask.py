@@ -5,7 +5,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from .segmentation import _check, soft_dice_loss
+from ._common import _check
+from .segmentation import soft_dice_loss
 
 __all__ = ["multitask_loss"]
 

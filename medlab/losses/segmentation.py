@@ -5,16 +5,9 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from ._common import _check
+
 __all__ = ["soft_dice_loss", "bce_dice_loss"]
-
-
-def _check(y_true, y_pred):
-    if tuple(y_true.shape) != tuple(y_pred.shape):
-        raise ValueError(
-            f"y_true and y_pred must have the same shape, got {tuple(y_true.shape)} and {tuple(y_pred.shape)}"
-        )
-    if len(y_pred.shape) < 2:
-        raise ValueError(f"y_pred: expected a batch (N, ...), got shape {tuple(y_pred.shape)}")
 
 
 def soft_dice_loss(y_true, y_pred, smooth=1e-6):

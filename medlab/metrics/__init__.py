@@ -8,7 +8,8 @@
 * :mod:`~medlab.metrics.bootstrap`: ``bootstrap_ci``;
 * :mod:`~medlab.metrics.saliency`: ``pointing_game``, ``spearman_correlation``;
 * :mod:`~medlab.metrics.image_quality`: ``psnr``, ``ssim``;
-* :mod:`~medlab.metrics.landmarks`: ``radial_error``, ``success_detection_rate``.
+* :mod:`~medlab.metrics.landmarks`: ``radial_error``, ``success_detection_rate``;
+* :mod:`~medlab.metrics.detection`: ``heatmap_peaks``, ``match_detections``, ``froc``.
 
 NumPy in, NumPy (or float) out; this package imports neither TensorFlow nor SciPy at import time.
 """
@@ -25,6 +26,7 @@ from .classification import (
     sensitivity_specificity,
     threshold_for_sensitivity,
 )
+from .detection import froc, heatmap_peaks, match_detections
 from .image_quality import psnr, ssim
 from .landmarks import radial_error, success_detection_rate
 from .lesions import label_lesions, lesion_f1, match_lesions
@@ -34,5 +36,5 @@ from .segmentation import dice_coefficient, hausdorff_distance, iou_score
 __all__ = ["dice_coefficient", "iou_score", "hausdorff_distance", "roc_curve", "roc_auc",
            "sensitivity_specificity", "confusion_counts", "bootstrap_ci", "pointing_game", "spearman_correlation",
            "threshold_for_sensitivity", "ppv_npv", "calibration_curve", "brier_score", "psnr", "ssim",
-           "label_lesions", "match_lesions", "lesion_f1",
-           "radial_error", "success_detection_rate"]
+           "label_lesions", "match_lesions", "lesion_f1", "radial_error", "success_detection_rate",
+           "heatmap_peaks", "match_detections", "froc"]
