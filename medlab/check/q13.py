@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..data import split_by_patient
+from ..metrics import bootstrap_ci, roc_auc
 from ._core import CaseFailed, expect, run_checks
 
 
@@ -12,6 +13,14 @@ def _reference_patient_split(patient_ids, labels, test_fraction=0.25, seed=0):
     """Reference: :func:`medlab.data.split_by_patient` with two parts, stratified by the patient's label."""
     codes = np.unique(np.asarray(patient_ids), return_inverse=True)[1].ravel()  # string ids become integers
     return split_by_patient(codes, (1 - test_fraction, test_fraction), labels=labels, seed=seed)
+
+
+def _reference_patient_bootstrap(y_true, y_score, patient_ids, n_boot=1000, level=0.95, seed=0):
+    """Reference: :func:`medlab.metrics.bootstrap_ci` of the ROC AUC, resampling patients."""
+    codes = np.unique(np.asarray(patient_ids), return_inverse=True)[1].ravel()
+    _, low, high = bootstrap_ci(roc_auc, np.asarray(y_true), np.asarray(y_score, dtype=float), groups=codes,
+                                n_boot=n_boot, level=level, seed=seed)
+    return low, high
 
 
 def _cohort(n_patients, positive_fraction, seed, *, ids=None, interleave=False):
@@ -117,6 +126,86 @@ def _seeded(f):
     expect(len(tests) > 1, f"{what}: seeds 0, 1, 2 and 3 all gave the same test part; the seed must matter")
 
 
+def _scored(n_patients, images_per_patient, seed, *, ids=None, interleave=False):
+    """Half the patients diseased; a patient's images share the label and, up to a little noise, the score."""
+    rng = np.random.default_rng(seed)
+    ids = np.arange(n_patients) if ids is None else np.asarray(ids)
+    sick = np.arange(n_patients) % 2
+    patient_score = 0.8 * sick + rng.normal(0, 1, n_patients)
+    pids, y = np.repeat(ids, images_per_patient), np.repeat(sick, images_per_patient)
+    score = np.repeat(patient_score, images_per_patient) + rng.normal(0, 0.1, len(y))
+    if interleave:
+        order = rng.permutation(len(y))
+        pids, y, score = pids[order], y[order], score[order]
+    return y, score.round(4), pids
+
+
+def _interval(f, y, s, pids, what, *, level=0.95, seed=0, n_boot=300):
+    out = f(y, s, pids, n_boot, level, seed)
+    if not isinstance(out, (tuple, list, np.ndarray)) or len(out) != 2:
+        raise CaseFailed(f"{what}: expected a pair (low, high), got {type(out).__name__} {out!r:.80}")
+    try:
+        low, high = (float(v) for v in out)
+    except (TypeError, ValueError):
+        raise CaseFailed(f"{what}: expected two numbers (low, high), got {out!r:.80}") from None
+    expect(np.isfinite(low) and np.isfinite(high), f"{what}: the interval ({low}, {high}) is not finite")
+    expect(low < high, f"{what}: expected low < high, got ({low:.4f}, {high:.4f}); an interval of zero width "
+                       "means every resample is the original data: draw with replacement")
+    return low, high
+
+
+def _compare_width(f, y, s, pids, what, **kw):
+    low, high = _interval(f, y, s, pids, what, **kw)
+    ref_low, ref_high = _reference_patient_bootstrap(y, s, pids, 800, kw.get("level", 0.95), 123)
+    est = roc_auc(y, s)
+    expect(low <= est <= high, f"{what}: the interval [{low:.3f}, {high:.3f}] does not contain the AUC {est:.3f} "
+                               "of the data as given")
+    width, ref = high - low, ref_high - ref_low
+    expect(width >= 0.6 * ref,
+           f"{what}: your interval is {width:.3f} wide, a bootstrap over patients gives about {ref:.3f} "
+           f"([{ref_low:.3f}, {ref_high:.3f}]). Too narrow: did you resample images instead of patients? "
+           "Images of one patient are not independent observations.")
+    expect(width <= 1.6 * ref, f"{what}: your interval is {width:.3f} wide, expected about {ref:.3f} "
+                               f"([{ref_low:.3f}, {ref_high:.3f}]): check the percentiles for the level")
+
+
+def _alike_images(f):
+    y, s, pids = _scored(30, 8, 11)
+    _compare_width(f, y, s, pids, "30 patients with 8 nearly identical images each, level 0.95")
+
+
+def _one_image_each(f):
+    y, s, pids = _scored(60, 1, 12)
+    _compare_width(f, y, s, pids, "60 patients with one image each (the ordinary bootstrap), level 0.95")
+
+
+def _interleaved(f):
+    ids = np.random.default_rng(13).choice(np.arange(1000, 9000), 30, replace=False)
+    y, s, pids = _scored(30, 6, 14, ids=ids, interleave=True)
+    _compare_width(f, y, s, pids, "30 patients with ids between 1000 and 9000, their images interleaved")
+
+
+def _level(f):
+    y, s, pids = _scored(30, 4, 15)
+    _compare_width(f, y, s, pids, "a 50 % interval (level=0.5)", level=0.5)
+
+
+def _boot_seeded(f):
+    y, s, pids = _scored(20, 4, 16)
+    what = "20 patients"
+    first = _interval(f, y, s, pids, what, seed=3, n_boot=100)
+    again = _interval(f, y, s, pids, what, seed=3, n_boot=100)
+    expect(np.allclose(first, again), f"{what}: the same seed (3) gave {first} and then {again}; draw from "
+                                      "np.random.default_rng(seed)")
+    other = _interval(f, y, s, pids, what, seed=4, n_boot=100)
+    expect(not np.allclose(first, other), f"{what}: seeds 3 and 4 gave the same interval {first}; the seed must matter")
+
+
+BOOTSTRAP_CASES = [("patients whose images are alike", _alike_images), ("one image per patient", _one_image_each),
+                   ("ids that are not 0..P-1, images interleaved", _interleaved), ("the level", _level),
+                   ("the seed decides", _boot_seeded)]
+
+
 #: (description, case) in the order they run; each case raises ``CaseFailed`` on a wrong answer
 CASES = [("no patient in both parts", _disjoint), ("ids that are not 0..P-1, images interleaved", _interleaved_ids),
          ("string ids in lists", _string_ids), ("stratified by the patient's label", _stratified),
@@ -139,3 +228,21 @@ def patient_split(student_fn):
                            "negative patients separately (rng = np.random.default_rng(seed)), put a "
                            "test_fraction of each into the test set, then select the images whose patient "
                            "is in it (np.isin).")
+
+
+def patient_bootstrap_ci(student_fn):
+    """Check ``patient_bootstrap_ci(y_true, y_score, patient_ids, n_boot, level, seed) -> (low, high)``: a
+    percentile bootstrap interval of the ROC AUC that resamples whole patients with replacement. Bootstrap
+    intervals are random, so widths are compared with a long reference run within a tolerance.
+
+    Examples
+    --------
+    >>> from medlab.check import q13
+    >>> fn = q13.patient_bootstrap_ci(q13._reference_patient_bootstrap)
+    ✓ patient_bootstrap_ci: all 5 cases pass.
+    """
+    return run_checks("patient_bootstrap_ci", student_fn, _reference_patient_bootstrap, BOOTSTRAP_CASES,
+                      hint="draw patients (np.unique of the ids) with replacement, n_patients of them per resample; "
+                           "gather all images of the drawn patients (a patient drawn twice counts twice), compute "
+                           "the AUC, skip resamples with one class only, and take the percentiles "
+                           "100 * (1 - level) / 2 and 100 * (1 + level) / 2.")
