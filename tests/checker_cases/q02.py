@@ -120,6 +120,14 @@ def _convs_before_merge(x, skip, filters):
     return keras.layers.Conv2D(filters, 1)(x)  # back to `filters` channels: the shape is right
 
 
+def _skip_times_zero(x, skip, filters):  # wired like the reference, but the skip is multiplied by 0
+    x = keras.layers.UpSampling2D()(x)
+    x = keras.layers.Concatenate()([x, skip * 0.0])  # a zero gradient, not a missing one
+    for _ in range(2):
+        x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+    return x
+
+
 def _one_conv(x, skip, filters):
     x = keras.layers.UpSampling2D()(x)
     x = keras.layers.Concatenate()([x, skip])
@@ -174,6 +182,8 @@ CONTRACTS = [
     dict(checker=q02.decoder_block, reference=models.decoder_block, wrong=[
         ("no skip connection", _no_skip, r"case 'skip connection used': the output does not depend on the skip"),
         ("no upsampling", _no_upsampling, r"case 'skip connection used': your function raised ValueError"),
+        ("skip multiplied by zero", _skip_times_zero,
+         r"case 'skip connection used': the output does not depend on the skip"),
         ("Add instead of Concatenate", _add_instead,
          r"case 'upsample, .*': x and skip are merged with Add, not concatenated"),
         ("skip pooled down to x", _skip_pooled_down,
