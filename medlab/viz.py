@@ -34,6 +34,27 @@ def _check_same_length(n, **named):
             raise ValueError(f"images and {name} must have the same length, got {n} and {len(value)}")
 
 
+def _image_panels(images, titles, ncols, size, suptitle, **same_length):
+    """Check a batch of images, its titles and the sequences that go with it (one item per image);
+    return the images and a figure with one panel per image: ``(images, fig, axes)``."""
+    imgs = as_array(images, "images", ndim=(3, 4))
+    n = len(imgs)
+    if n == 0:
+        raise ValueError("images: expected at least one image, got none")
+    _check_same_length(n, **same_length)
+    if titles is not None and len(titles) != n:
+        raise ValueError(f"titles: expected {n} titles, got {len(titles)}")
+    fig, axes = _image_grid(n, ncols, size, suptitle)
+    return imgs, fig, axes[:n]
+
+
+def _finish(fig, suptitle):
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
 def show_images(images, masks=None, predictions=None, *, titles=None, ncols=6, size=2.0,
                 cmap="gray", suptitle=None):
     """Show a grid of images, with ground-truth (green) and predicted (red) mask outlines.
@@ -57,15 +78,8 @@ def show_images(images, masks=None, predictions=None, *, titles=None, ncols=6, s
     >>> fig = show_images(np.zeros((2, 8, 8)), titles=["a", "b"])
     """
 
-    imgs = as_array(images, "images", ndim=(3, 4))
-    n = len(imgs)
-    if n == 0:
-        raise ValueError("images: expected at least one image, got none")
-    _check_same_length(n, masks=masks, predictions=predictions)
-    if titles is not None and len(titles) != n:
-        raise ValueError(f"titles: expected {n} titles, got {len(titles)}")
-    fig, axes = _image_grid(n, ncols, size, suptitle)
-    for i, ax in enumerate(axes[:n]):
+    imgs, fig, axes = _image_panels(images, titles, ncols, size, suptitle, masks=masks, predictions=predictions)
+    for i, ax in enumerate(axes):
         ax.imshow(_squeeze(imgs[i]), cmap=cmap)
         if masks is not None and np.any(masks[i]):
             ax.contour(_squeeze(masks[i]), levels=[0.5], colors="lime", linewidths=1.0)
@@ -74,10 +88,7 @@ def show_images(images, masks=None, predictions=None, *, titles=None, ncols=6, s
                        linestyles="--")
         if titles is not None:
             ax.set_title(str(titles[i]), fontsize=9)
-    if suptitle:
-        fig.suptitle(suptitle)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, suptitle)
 
 
 def plot_history(history, metrics=("loss",), *, title=None):
@@ -228,16 +239,10 @@ def show_heatmaps(images, heatmaps, masks=None, *, titles=None, ncols=6, size=2.
 
     imgs = as_array(images, "images", ndim=(3, 4))
     heat = as_array(heatmaps, "heatmaps", ndim=3).astype(float)
-    n = len(imgs)
-    if n == 0:
-        raise ValueError("images: expected at least one image, got none")
-    if heat.shape[1:] != _squeeze(imgs[0]).shape:
+    if len(imgs) and heat.shape[1:] != _squeeze(imgs[0]).shape:
         raise ValueError(f"heatmaps: expected shape (N, H, W) matching the images {imgs.shape}, got {heat.shape}")
-    _check_same_length(n, heatmaps=heat, masks=masks)
-    if titles is not None and len(titles) != n:
-        raise ValueError(f"titles: expected {n} titles, got {len(titles)}")
-    fig, axes = _image_grid(n, ncols, size, suptitle)
-    for i, ax in enumerate(axes[:n]):
+    imgs, fig, axes = _image_panels(imgs, titles, ncols, size, suptitle, heatmaps=heat, masks=masks)
+    for i, ax in enumerate(axes):
         ax.imshow(_squeeze(imgs[i]), cmap="gray")
         h = np.clip(heat[i], 0, None)
         top = h.max()
@@ -249,10 +254,7 @@ def show_heatmaps(images, heatmaps, masks=None, *, titles=None, ncols=6, size=2.
             ax.plot([c], [r], marker="+", color="white", ms=10, mew=2)
         if titles is not None:
             ax.set_title(str(titles[i]), fontsize=9)
-    if suptitle:
-        fig.suptitle(suptitle)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, suptitle)
 
 
 # ---------------------------------------------------------------- reliability and predictive values
@@ -399,16 +401,9 @@ def show_lesion_matches(images, pred_masks, true_masks, *, min_iou=0.1, titles=N
 
     from .metrics import match_lesions
 
-    imgs = as_array(images, "images", ndim=(3, 4))
-    n = len(imgs)
-    if n == 0:
-        raise ValueError("images: expected at least one image, got none")
-    _check_same_length(n, pred_masks=pred_masks, true_masks=true_masks)
-    if titles is not None and len(titles) != n:
-        raise ValueError(f"titles: expected {n} titles, got {len(titles)}")
-    fig, axes = _image_grid(n, ncols, size, suptitle)
+    imgs, fig, axes = _image_panels(images, titles, ncols, size, suptitle, pred_masks=pred_masks, true_masks=true_masks)
     colours = ListedColormap(["none", "lime", "red"])
-    for i, ax in enumerate(axes[:n]):
+    for i, ax in enumerate(axes):
         r = match_lesions(pred_masks[i], true_masks[i], min_iou)
         matched_pred = np.isin(r["pred_labels"], [j for _, j, _ in r["pairs"]])
         overlay = np.where(r["pred_labels"] == 0, 0, np.where(matched_pred, 1, 2)).astype(float)
@@ -421,10 +416,7 @@ def show_lesion_matches(images, pred_masks, true_masks, *, min_iou=0.1, titles=N
             if missed.any():
                 ax.contour(missed, levels=[0.5], colors="deepskyblue", linewidths=1.6)
         ax.set_title(titles[i] if titles is not None else f"TP {r['tp']} FP {r['fp']} FN {r['fn']}", fontsize=9)
-    if suptitle:
-        fig.suptitle(suptitle)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, suptitle)
 
 
 def plot_froc(curves, *, fp_rates=(0.125, 0.25, 0.5, 1, 2, 4, 8), ax=None, title="FROC curve"):
@@ -505,15 +497,8 @@ def show_detections(images, detections, lesions, max_distance, *, titles=None, n
 
     from .metrics import match_detections
 
-    imgs = as_array(images, "images", ndim=(3, 4))
-    n = len(imgs)
-    if n == 0:
-        raise ValueError("images: expected at least one image, got none")
-    _check_same_length(n, detections=detections, lesions=lesions)
-    if titles is not None and len(titles) != n:
-        raise ValueError(f"titles: expected {n} titles, got {len(titles)}")
-    fig, axes = _image_grid(n, ncols, size, suptitle)
-    for i, ax in enumerate(axes[:n]):
+    imgs, fig, axes = _image_panels(images, titles, ncols, size, suptitle, detections=detections, lesions=lesions)
+    for i, ax in enumerate(axes):
         ax.imshow(_squeeze(imgs[i]), cmap="gray")
         les = np.asarray(lesions[i], float).reshape(-1, np.shape(lesions[i])[-1] if np.size(lesions[i]) else 2)
         det = np.asarray(detections[i], float).reshape(-1, 3)
@@ -531,7 +516,4 @@ def show_detections(images, detections, lesions, max_distance, *, titles=None, n
                 ax.plot(c, r, ".", color="lime", ms=3)
         if titles is not None:
             ax.set_title(str(titles[i]), fontsize=9)
-    if suptitle:
-        fig.suptitle(suptitle)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, suptitle)
