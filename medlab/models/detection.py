@@ -7,8 +7,7 @@ import numpy as np
 from keras import layers
 
 from .._validate import check_range
-from ._common import _check_shape
-from .segmentation import conv_block, decoder_block
+from .segmentation import _unet_graph
 
 __all__ = ["centernet", "centre_targets"]
 
@@ -51,23 +50,8 @@ def centernet(input_shape=(64, 64, 1), *, depth=2, base_filters=16, head_filters
     >>> tuple(model.output.shape)
     (None, 32, 32, 2)
     """
-    _check_shape(input_shape)
-    if not isinstance(depth, int) or isinstance(depth, bool) or depth < 1:
-        raise ValueError(f"depth: expected a positive int, got {depth!r}")
-    for side in input_shape[:2]:
-        if side is not None and side % (2**depth):
-            raise ValueError(f"input_shape: height and width must be divisible by 2**depth = {2**depth}, "
-                             f"got {input_shape}")
     check_range(prior, "prior", 0.0, 1.0, lo_open=True, hi_open=True)
-    inputs = keras.Input(input_shape, name="image")
-    skips, x = [], inputs
-    for level in range(depth):
-        x = conv_block(x, base_filters * 2**level, name=f"enc{level + 1}")
-        skips.append(x)
-        x = layers.MaxPooling2D(name=f"enc{level + 1}_pool")(x)
-    x = conv_block(x, base_filters * 2**depth, name="bottleneck")
-    for level in reversed(range(depth)):
-        x = decoder_block(x, skips[level], base_filters * 2**level, name=f"dec{level + 1}")
+    inputs, _, x = _unet_graph(input_shape, depth, base_filters, True, None)
     heat = layers.Conv2D(head_filters, 3, padding="same", activation="relu", name="heatmap_conv")(x)
     heat = layers.Conv2D(1, 1, activation="sigmoid", name="heatmap",
                          bias_initializer=keras.initializers.Constant(float(np.log(prior / (1 - prior)))))(heat)

@@ -6,7 +6,7 @@ import keras
 from keras import layers, ops
 
 from ._common import _check_shape
-from .segmentation import conv_block, decoder_block
+from .segmentation import _unet_graph
 
 __all__ = ["soft_argmax", "landmark_unet", "radial_loss"]
 
@@ -115,19 +115,7 @@ def landmark_unet(input_shape=(64, 64, 1), n_landmarks=3, *, depth=3, base_filte
     skip_levels = {2**k: k for k in range(depth + 1)}.get(stride)
     if skip_levels is None:
         raise ValueError(f"stride: expected a power of two from 1 to 2**depth = {2**depth}, got {stride!r}")
-    for side in input_shape[:2]:
-        if side is not None and side % (2**depth):
-            raise ValueError(f"input_shape: height and width must be divisible by 2**depth = {2**depth}, "
-                             f"got {input_shape}")
-    inputs = keras.Input(input_shape, name="image")
-    skips, x = [], inputs
-    for level in range(depth):
-        x = conv_block(x, base_filters * 2**level, name=f"enc{level + 1}")
-        skips.append(x)
-        x = layers.MaxPooling2D(name=f"enc{level + 1}_pool")(x)
-    x = conv_block(x, base_filters * 2**depth, name="bottleneck")
-    for level in reversed(range(skip_levels, depth)):
-        x = decoder_block(x, skips[level], base_filters * 2**level, name=f"dec{level + 1}")
+    inputs, _, x = _unet_graph(input_shape, depth, base_filters, True, None, stop_level=skip_levels)
     heatmaps = layers.Conv2D(n_landmarks, 1, name="heatmaps")(x)
     coords = layers.Lambda(readout or soft_argmax, name="readout")(heatmaps)
     if stride > 1:

@@ -73,10 +73,13 @@ def unet(input_shape=(None, None, 1), *, depth=3, base_filters=16, n_outputs=1,
     return keras.Model(inputs, outputs, name=name)
 
 
-def _unet_graph(input_shape, depth, base_filters, batch_norm, decoder):
-    """The U-Net's tensors: (inputs, bottleneck, last decoder feature map); checks the arguments."""
+def _unet_graph(input_shape, depth, base_filters, batch_norm, decoder, stop_level=0):
+    """The U-Net's tensors: (inputs, bottleneck, last decoder feature map); checks the arguments.
+
+    The decoder climbs back to level ``stop_level`` (0: full resolution; k: 1 / 2**k of it).
+    """
     _check_shape(input_shape)
-    if not isinstance(depth, int) or depth < 1:
+    if not isinstance(depth, int) or isinstance(depth, bool) or depth < 1:
         raise ValueError(f"depth: expected a positive int, got {depth!r}")
     for side in input_shape[:2]:
         if side is not None and side % (2**depth):
@@ -90,7 +93,7 @@ def _unet_graph(input_shape, depth, base_filters, batch_norm, decoder):
         skips.append(x)
         x = layers.MaxPooling2D(name=f"enc{level + 1}_pool")(x)
     bottleneck = x = conv_block(x, base_filters * 2**depth, batch_norm=batch_norm, name="bottleneck")
-    for level in reversed(range(depth)):
+    for level in reversed(range(stop_level, depth)):
         if decoder is None:
             x = decoder_block(x, skips[level], base_filters * 2**level, batch_norm=batch_norm,
                               name=f"dec{level + 1}")
