@@ -69,3 +69,15 @@ def test_split_default_is_sixty_twenty_twenty():
     pids = np.repeat(np.arange(50), 3)
     groups = data.split_by_patient(pids, seed=0)
     assert [len(np.unique(pids[g])) for g in groups] == [30, 10, 10]
+
+
+def test_string_patient_ids_split_like_their_integer_codes():
+    ints = np.repeat(np.arange(12), 3)
+    names = np.array([f"P{i:03d}" for i in ints])  # sorted like the integers
+    labels = (ints % 3 == 0).astype(int)
+    by_int = data.split_by_patient(ints, (0.5, 0.25, 0.25), labels=labels, seed=4)
+    by_name = data.split_by_patient(names, (0.5, 0.25, 0.25), labels=labels, seed=4)
+    assert all(np.array_equal(a, b) for a, b in zip(by_int, by_name))
+    assert not set(names[by_name[0]]) & set(names[by_name[2]])
+    with pytest.raises(ValueError, match=r"patient_ids: expected 1 dimensions, got shape \(2, 2\)"):
+        data.split_by_patient([["a", "b"], ["c", "d"]], (0.5, 0.5))

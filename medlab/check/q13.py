@@ -11,14 +11,12 @@ from ._core import CaseFailed, expect, run_checks
 
 def _reference_patient_split(patient_ids, labels, test_fraction=0.25, seed=0):
     """Reference: :func:`medlab.data.split_by_patient` with two parts, stratified by the patient's label."""
-    codes = np.unique(np.asarray(patient_ids), return_inverse=True)[1].ravel()  # string ids become integers
-    return split_by_patient(codes, (1 - test_fraction, test_fraction), labels=labels, seed=seed)
+    return split_by_patient(patient_ids, (1 - test_fraction, test_fraction), labels=labels, seed=seed)
 
 
 def _reference_patient_bootstrap(y_true, y_score, patient_ids, n_boot=1000, level=0.95, seed=0):
     """Reference: :func:`medlab.metrics.bootstrap_ci` of the ROC AUC, resampling patients."""
-    codes = np.unique(np.asarray(patient_ids), return_inverse=True)[1].ravel()
-    _, low, high = bootstrap_ci(roc_auc, np.asarray(y_true), np.asarray(y_score, dtype=float), groups=codes,
+    _, low, high = bootstrap_ci(roc_auc, np.asarray(y_true), np.asarray(y_score, dtype=float), groups=patient_ids,
                                 n_boot=n_boot, level=level, seed=seed)
     return low, high
 

@@ -14,8 +14,8 @@ def split_by_patient(patient_ids, fractions=(0.6, 0.2, 0.2), *, labels=None, see
 
     Parameters
     ----------
-    patient_ids : array-like of int, shape (N,)
-        The patient each sample comes from.
+    patient_ids : array-like of int or str, shape (N,)
+        The patient each sample comes from (e.g. ``"P017"`` or 17).
     fractions : sequence of float
         Fraction of *patients* in each group (e.g. train, val, test); must sum to 1.
     labels : array-like, shape (N,), optional
@@ -35,7 +35,13 @@ def split_by_patient(patient_ids, fractions=(0.6, 0.2, 0.2), *, labels=None, see
     >>> sorted(set(pids[i] for i in train) & set(pids[i] for i in test))
     []
     """
-    pids = as_array(patient_ids, "patient_ids", ndim=1)
+    ids = np.asarray(patient_ids)
+    if ids.dtype.kind in "US":  # string ids: their sorted codes, so integer ids and their text split alike
+        if ids.ndim != 1:
+            raise ValueError(f"patient_ids: expected 1 dimensions, got shape {ids.shape}")
+        pids = np.unique(ids, return_inverse=True)[1].reshape(-1)
+    else:
+        pids = as_array(patient_ids, "patient_ids", ndim=1)
     fr = as_array(fractions, "fractions", ndim=1).astype(float)
     if len(fr) < 2 or np.any(fr <= 0) or not np.isclose(fr.sum(), 1.0):
         raise ValueError(f"fractions: expected two or more positive numbers summing to 1, got {tuple(fractions)}")
