@@ -110,6 +110,19 @@ def _close_pair(f):
     _compare(f(h, 0.1, 10), _reference_decode(h, 0.1, 10), h, 0.1, "two lesions 4 pixels apart")
 
 
+def _two_pixels_apart(f):
+    # two lesions 2 px apart, each the maximum of its 3x3 neighbourhood: a larger window merges them
+    h = _blobs((24, 24), [(8, 6, 0.8), (8, 8, 0.7), (16, 16, 0.6)], sigma=1.0)
+    what = "two lesions 2 pixels apart (and a third)"
+    arr = _as_detections(f(h, 0.1, 10), what)
+    found = set(map(tuple, arr[:, :2].round(3)))
+    if (8.0, 6.0) in found and (16.0, 16.0) in found and (8.0, 8.0) not in found:
+        raise CaseFailed(f"{what}: you missed the lesion at (8, 8), 2 pixels from a higher one at (8, 6); it is the "
+                         "maximum of its own 3x3 neighbourhood. A larger suppression window (5x5 or more) erases "
+                         "neighbouring lesions: compare each pixel with its 3x3 neighbourhood only.")
+    _compare(arr, _reference_decode(h, 0.1, 10), h, 0.1, what)
+
+
 def _border(f):
     h = _blobs((24, 30), [(0, 5, 0.7), (23, 29, 0.5), (12, 15, 0.9)])
     _compare(f(h, 0.1, 10), _reference_decode(h, 0.1, 10), h, 0.1, "peaks on the image border and in a corner")
@@ -122,7 +135,8 @@ def _nothing(f):
 
 #: (description, case) in the order they run; each case raises ``CaseFailed`` on a wrong answer
 CASES = [("three lesions", _three_lesions), ("score threshold", _threshold), ("top k", _top_k),
-         ("two close lesions", _close_pair), ("peaks on the border", _border), ("nothing to detect", _nothing)]
+         ("two close lesions", _close_pair), ("peaks on the border", _border), ("nothing to detect", _nothing),
+         ("a 3x3 neighbourhood", _two_pixels_apart)]
 
 
 def decode_peaks(student_fn):
@@ -134,7 +148,7 @@ def decode_peaks(student_fn):
     --------
     >>> from medlab.check import q09
     >>> fn = q09.decode_peaks(_reference_decode)
-    ✓ decode_peaks: all 6 cases pass.
+    ✓ decode_peaks: all 7 cases pass.
     """
     return run_checks("decode_peaks", student_fn, _reference_decode, CASES,
                       hint="a pixel is a peak when it equals scipy.ndimage.maximum_filter(heatmap, size=3) there "
