@@ -45,7 +45,10 @@ def setup(mode=None, seed=0, *, smoke=None, fast=None, full=None, threads=None, 
         Per-mode settings (sizes, epochs...). The dict for the chosen mode is returned, with
         ``mode`` and ``seed`` added.
     threads : int, optional
-        CPU threads for TensorFlow; default: ``$MEDLAB_THREADS`` or all cores.
+        CPU threads for TensorFlow; default: ``$MEDLAB_THREADS`` or all cores. NumPy's and
+        SciPy's BLAS always get one thread: the matrices here are small, and two BLAS threads
+        spin-wait on each other (01's pixel logistic regression: 11.4 CPU-s on two threads,
+        0.6 on one, with the same iterations and result).
     tensorflow : bool
         Set to ``False`` in notebooks that do not need TensorFlow (it is then not imported).
 
@@ -77,12 +80,24 @@ def setup(mode=None, seed=0, *, smoke=None, fast=None, full=None, threads=None, 
     np.random.seed(seed)
     if threads is None:
         threads = int(os.environ.get("MEDLAB_THREADS", "0")) or (os.cpu_count() or 1)
+    _limit_blas_threads()
     if tensorflow:
         _setup_tensorflow(seed, threads)
         _set_eager(mode == "smoke")
     cfg = Settings(mode=mode, seed=seed)
     cfg.update(chosen or {})
     return cfg
+
+
+_BLAS_LIMIT = []  # keeps the threadpoolctl limiter of the first setup() alive
+
+
+def _limit_blas_threads() -> None:
+    """One BLAS thread for NumPy, SciPy and scikit-learn, for the rest of the process."""
+    if not _BLAS_LIMIT:
+        from threadpoolctl import threadpool_limits
+
+        _BLAS_LIMIT.append(threadpool_limits(limits=1, user_api="blas"))
 
 
 # TensorFlow's C++ start-up chatter that TF_CPP_MIN_LOG_LEVEL no longer silences (absl logging).

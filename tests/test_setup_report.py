@@ -1,6 +1,7 @@
 """medlab.setup, medlab.assert_bar and the record channel."""
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -157,3 +158,15 @@ def test_say_prints_outside_a_notebook(capsys):
     assert capsys.readouterr().out == "AUC **0.97**\n"
     with pytest.raises(TypeError, match="text: expected a str"):
         medlab.say(0.97)
+
+
+def test_setup_gives_blas_one_thread():
+    import subprocess
+    import sys
+
+    code = ("import numpy, scipy.linalg, medlab, threadpoolctl\n"
+            "medlab.setup('fast', tensorflow=False)\n"
+            "print(sorted({d['num_threads'] for d in threadpoolctl.threadpool_info() if d['user_api'] == 'blas'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "OPENBLAS_NUM_THREADS": "2"})
+    assert out.stdout.strip() == "[1]", out.stdout + out.stderr
