@@ -290,7 +290,8 @@ def integrated_gradients(model, images, *, baseline=None, steps=32, class_index=
                              f"{x.shape}, got shape {b.shape}") from None
     forward = _explainer(model)
 
-    @tf.function(reduce_retracing=True)  # a graph runs the many path points faster than eager mode
+    # a graph runs the many path points faster than eager mode; one signature: traced once for any batch
+    @tf.function(input_signature=[tf.TensorSpec((None,) + x.shape[1:], tf.float32)])
     def input_gradients(points):
         with tf.GradientTape() as tape:
             tape.watch(points)
@@ -373,7 +374,8 @@ def occlusion_map(model, images, *, patch=8, stride=4, fill=0.0, class_index=0, 
         check_range(fill, "fill")
         fills = np.full(len(x), float(fill), np.float32)
     forward = _explainer(model)
-    score = tf.function(lambda b: forward(b)[1][:, c], reduce_retracing=True)  # graph mode: faster
+    score = tf.function(lambda b: forward(b)[1][:, c],  # graph mode: faster; traced once for any batch
+                        input_signature=[tf.TensorSpec((None,) + x.shape[1:], tf.float32)])
 
     def scores(batch):
         return np.concatenate([score(tf.constant(batch[s])).numpy() for s in _batches(len(batch), int(batch_size))])
