@@ -84,6 +84,7 @@ def setup(mode=None, seed=0, *, smoke=None, fast=None, full=None, threads=None, 
     if tensorflow:
         _setup_tensorflow(seed, threads)
         _set_eager(mode == "smoke")
+        _build_optimizer_before_fit()
     cfg = Settings(mode=mode, seed=seed)
     cfg.update(chosen or {})
     return cfg
@@ -165,6 +166,34 @@ def _set_eager(eager: bool) -> None:
 
         Trainer.run_eagerly = property(run_eagerly, original.fset, doc=original.__doc__)
         Trainer._medlab_eager_patch = True
+
+
+def _build_optimizer_before_fit() -> None:
+    """Make ``fit`` create the optimizer's variables before it traces the training step.
+
+    Without a distribution strategy, Keras 3 lets the first traced step create them (Adam's
+    moments), and a ``tf.function`` that creates variables on its first call is traced twice:
+    1-2 s per model on a CPU. ``fit`` now builds the optimizer first, on the same variables
+    (``model.trainable_variables`` at that moment); nothing else changes, the weights are identical.
+    A model that is not built yet (no input shape) is left to Keras.
+    """
+    import functools
+
+    from keras.src.backend.tensorflow.trainer import TensorFlowTrainer
+
+    if getattr(TensorFlowTrainer, "_medlab_fit_patch", False):
+        return
+    original = TensorFlowTrainer.fit
+
+    @functools.wraps(original)
+    def fit(self, *args, **kwargs):
+        optimizer = getattr(self, "optimizer", None)
+        if getattr(self, "compiled", False) and self.built and optimizer is not None and not optimizer.built:
+            optimizer.build(self.trainable_variables)
+        return original(self, *args, **kwargs)
+
+    TensorFlowTrainer.fit = fit
+    TensorFlowTrainer._medlab_fit_patch = True
 
 
 def _setup_tensorflow(seed: int, threads: int) -> None:

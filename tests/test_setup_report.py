@@ -170,3 +170,26 @@ def test_setup_gives_blas_one_thread():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "OPENBLAS_NUM_THREADS": "2"})
     assert out.stdout.strip() == "[1]", out.stdout + out.stderr
+
+
+def test_fit_builds_the_optimizer_outside_the_traced_step():
+    import keras
+    import tensorflow as tf
+
+    calls = []
+
+    class Recording(keras.optimizers.Adam):
+        def build(self, variables):
+            calls.append(tf.inside_function())  # True: created inside the first traced step (traced twice)
+            super().build(variables)
+
+    medlab.setup("fast", 0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dense(1)])
+    model.compile(Recording(1e-2), "mse")
+    x, y = np.ones((8, 4), "float32"), np.zeros((8, 1), "float32")
+    before = [w.numpy().copy() for w in model.weights]
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    assert calls == [False]
+    assert len(model.optimizer.variables) > 2 and not np.allclose(before[0], model.weights[0].numpy())
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0)  # a second fit keeps working
+    assert calls == [False]
