@@ -11,13 +11,16 @@ NumPy and SciPy only: no TensorFlow.
 from __future__ import annotations
 
 import itertools
+import numbers
+import warnings
 
 import numpy as np
 
+from . import report
 from ._validate import as_array, check_choice, check_range, refuse_lone_channel
 
 __all__ = ["body_mask", "zscore_in_mask", "blob_filter", "blob_score", "intensity_score", "threshold_segment",
-           "remove_small_regions", "tune_on_validation", "blob_anomaly_score", "lesion_features",
+           "remove_small_regions", "tune_on_validation", "GridEdgeWarning", "blob_anomaly_score", "lesion_features",
            "lesion_roi_features", "ROI_FEATURES", "template_match_landmarks", "shape_features", "SHAPE_FEATURES"]
 
 
@@ -337,8 +340,20 @@ def threshold_segment(images, k=1.0, *, mask=None, sigma=1.0, polarity="bright",
     return remove_small_regions(out, min_size) if min_size else out
 
 
-def tune_on_validation(score, grid, *, higher_is_better=True):
+class GridEdgeWarning(UserWarning):
+    """A parameter tuned on validation was chosen at the smallest or largest value of its grid."""
+
+
+def tune_on_validation(score, grid, *, higher_is_better=True, limits=None):
     """Try every combination of ``grid`` and keep the one with the best validation score.
+
+    A value chosen on the edge of its grid is not tuned: a value beyond the edge might do better
+    still, and the baseline the deep model is compared with would then be weaker than it should
+    be. So when a numeric parameter with at least three values in its grid is chosen at the grid's
+    smallest or largest value, this warns (:class:`GridEdgeWarning`) and records the event (the
+    test runner fails a solution on it, and ``python -m medlab seeds`` reports it per seed). Widen
+    the grid, or name the value in ``limits`` when nothing lies beyond it (no smoothing, sigma 0;
+    a fraction of 1).
 
     Parameters
     ----------
@@ -347,6 +362,9 @@ def tune_on_validation(score, grid, *, higher_is_better=True):
     grid : dict
         Parameter name -> list of values to try.
     higher_is_better : bool
+    limits : dict, optional
+        Parameter name -> values that are natural limits of that parameter: choosing one of
+        them is not an edge.
 
     Returns
     -------
@@ -361,11 +379,18 @@ def tune_on_validation(score, grid, *, higher_is_better=True):
     >>> best, s, trials = tune_on_validation(lambda k: -(k - 2) ** 2, {"k": [0, 1, 2, 3]})
     >>> best, s, len(trials)
     ({'k': 2}, 0, 4)
+    >>> best, s, _ = tune_on_validation(lambda sigma: -sigma, {"sigma": [0, 1, 2]}, limits={"sigma": [0]})
+    >>> best
+    {'sigma': 0}
     """
     if not callable(score):
         raise TypeError(f"score: expected a function of the parameters, got {type(score).__name__}")
     if not isinstance(grid, dict) or not grid or not all(len(list(v)) for v in grid.values()):
         raise ValueError(f"grid: expected a dict of parameter name -> non-empty list of values, got {grid!r}")
+    limits = {} if limits is None else limits
+    if not isinstance(limits, dict) or set(limits) - set(grid):
+        raise ValueError(f"limits: expected a dict whose keys are parameters of the grid {sorted(grid)}, "
+                         f"got {limits!r}")
     names = list(grid)
     trials = []
     best, best_score = None, None
@@ -377,6 +402,17 @@ def tune_on_validation(score, grid, *, higher_is_better=True):
             best, best_score = params, s
     if best is None:
         raise ValueError("score: every combination of the grid scored NaN")
+    for name in names:
+        values = list(grid[name])
+        numeric = all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values)
+        if not numeric or len(set(values)) < 3 or best[name] in list(limits.get(name, ())):
+            continue
+        side = "smallest" if best[name] == min(values) else ("largest" if best[name] == max(values) else None)
+        if side:
+            report.record("grid_edge", parameter=name, value=best[name], grid=values)
+            warnings.warn(f"tune_on_validation: {name}={best[name]!r}, the {side} value of its grid {values}, scored "
+                          f"best on validation; widen the grid (or pass limits={{{name!r}: [{best[name]!r}]}} if "
+                          "nothing lies beyond it)", GridEdgeWarning, stacklevel=2)
     return best, best_score, trials
 
 

@@ -1,5 +1,8 @@
 """medlab.baselines: the classical methods the bars are set against."""
 
+import json
+import warnings
+
 import numpy as np
 import pytest
 
@@ -199,7 +202,8 @@ def test_tune_on_validation_keeps_the_best_and_lists_every_trial():
 
 def test_tune_on_validation_lower_is_better_and_nan_is_skipped():
     scores = {1: float("nan"), 2: 0.5, 3: 0.2}
-    best, score, _ = baselines.tune_on_validation(lambda k: scores[k], {"k": [1, 2, 3]}, higher_is_better=False)
+    with pytest.warns(baselines.GridEdgeWarning):  # 3 is the grid's edge
+        best, score, _ = baselines.tune_on_validation(lambda k: scores[k], {"k": [1, 2, 3]}, higher_is_better=False)
     assert best == {"k": 3} and score == 0.2
     best, score, _ = baselines.tune_on_validation(lambda k: scores[k], {"k": [1, 2, 3]})
     assert best == {"k": 2}
@@ -208,6 +212,34 @@ def test_tune_on_validation_lower_is_better_and_nan_is_skipped():
 def test_tune_on_validation_first_of_equal_scores_wins():
     best, _, _ = baselines.tune_on_validation(lambda k: 1.0, {"k": [4, 5]})
     assert best == {"k": 4}
+
+
+def test_tune_on_validation_flags_a_choice_on_the_edge_of_its_grid(tmp_path, monkeypatch):
+    record = tmp_path / "events.jsonl"
+    monkeypatch.setenv("MEDLAB_RECORD", str(record))
+    with pytest.warns(baselines.GridEdgeWarning, match=r"k=0.5, the smallest value of its grid \[1, 2, 0.5\]"):
+        best, _, _ = baselines.tune_on_validation(lambda k, b: -k + b, {"k": [1, 2, 0.5], "b": [0, 1]})
+    assert best == {"k": 0.5, "b": 1}  # b has two values only: any choice is an edge, so it is not flagged
+    events = [json.loads(line) for line in record.read_text().splitlines()]
+    assert events == [{"event": "grid_edge", "parameter": "k", "value": 0.5, "grid": [1, 2, 0.5]}]
+    with pytest.warns(baselines.GridEdgeWarning, match="largest"):
+        baselines.tune_on_validation(lambda k: k, {"k": [0, 1, 2]})
+
+
+def test_tune_on_validation_inside_the_grid_or_at_a_declared_limit_is_quiet(tmp_path, monkeypatch):
+    record = tmp_path / "events.jsonl"
+    monkeypatch.setenv("MEDLAB_RECORD", str(record))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert baselines.tune_on_validation(lambda k: -(k - 1) ** 2, {"k": [0, 1, 2]})[0] == {"k": 1}
+        assert baselines.tune_on_validation(lambda sigma: -sigma, {"sigma": [0, 1, 2]},
+                                            limits={"sigma": [0]})[0] == {"sigma": 0}
+        assert baselines.tune_on_validation(lambda m: m == "b", {"m": ["a", "b", "c"]})[0] == {"m": "b"}
+        assert baselines.tune_on_validation(lambda m: m == "c", {"m": ["a", "b", "c"]})[0] == {"m": "c"}  # not numeric
+        assert baselines.tune_on_validation(lambda f: f, {"f": [True, False]})[0] == {"f": True}
+    assert not record.exists()
+    with pytest.raises(ValueError, match="limits"):
+        baselines.tune_on_validation(lambda k: k, {"k": [0, 1, 2]}, limits={"q": [0]})
 
 
 @pytest.mark.parametrize("score, grid, error", [

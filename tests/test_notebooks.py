@@ -27,6 +27,7 @@ def _make_class(path):
             assert bar["passed"], f"{path.name}: bar not met: {bar}"
         for finding in rec["findings"]:
             assert finding["passed"], f"{path.name}: finding does not hold: {finding}"
+        assert not rec["grid_edges"], f"{path.name}: a baseline was tuned on the edge of its grid: {rec['grid_edges']}"
         executed = ROOT / rec["executed"]
         assert executed.stat().st_size <= MAX_EXECUTED_BYTES, (
             f"{rec['executed']} is {executed.stat().st_size / 2**20:.1f} MB, over the 2 MB budget")

@@ -191,6 +191,18 @@ def test_seeds_runs_each_seed_and_reports_bars_and_findings(tmp_path):
     assert workbook.format_seeds(saved) == table  # the same table from build/seeds/01.json
 
 
+def test_seeds_reports_a_baseline_tuned_on_the_edge_of_its_grid(tmp_path):
+    _tiny_workbook(tmp_path, [
+        "import medlab\nfrom medlab import baselines",
+        "best, _, _ = baselines.tune_on_validation(lambda k: -abs(k - SEED), {'k': [0, 1, 2]})",
+        "medlab.assert_bar('score', 0.9, 0.85, baseline=0.8, mode=MODE)",
+    ])
+    summary = workbook.run_seeds("01", [0, 1], root=tmp_path, echo=lambda *a: None)
+    assert [r["grid_edges"] for r in summary["runs"]] == [[{"parameter": "k", "value": 0, "grid": [0, 1, 2]}], []]
+    assert summary["rows"][0]["holds"] and not summary["all_hold"]
+    assert "seed 0: k=0 chosen on the edge of its grid [0, 1, 2]" in workbook.format_seeds(summary)
+
+
 def test_executed_copies_keep_their_figures(tmp_path, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")  # what the test harness sets for itself
     path = _tiny_workbook(tmp_path, ["import matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0]);"])

@@ -20,12 +20,13 @@ def read_events(path):
 
 
 def summarize_events(events):
-    """Turn recorded events into the report's ``metrics``, ``bar``, ``bars``, ``findings`` and ``checks``.
+    """Turn recorded events into the report's ``metrics``, ``bar``, ``bars``, ``findings``, ``checks``
+    and ``grid_edges`` (parameters tuned at the edge of their grid, :func:`medlab.baselines.tune_on_validation`).
 
     ``bar`` is the notebook's headline bar (the first one asserted); ``bars`` and ``findings`` keep
     every bar and every asserted finding, in order.
     """
-    bars, findings, metrics, checks = [], [], {}, {}
+    bars, findings, metrics, checks, edges = [], [], {}, {}, []
     for e in events:
         if e["event"] == "bar":
             bars.append(e["bar"])
@@ -37,8 +38,10 @@ def summarize_events(events):
             checks[e["name"]] = e["status"]
         elif e["event"] == "metric":
             metrics[e["name"]] = e["value"]
+        elif e["event"] == "grid_edge":
+            edges.append({k: e[k] for k in ("parameter", "value", "grid")})
     return {"metrics": metrics, "bar": bars[0] if bars else None, "bars": bars, "findings": findings,
-            "checks": checks}
+            "checks": checks, "grid_edges": edges}
 
 
 def save_record(rec, root=None, *, collect=True):

@@ -35,8 +35,9 @@ def run_seeds(spec, seeds, *, mode="fast", root=None, timeout="mode", echo=print
 
     Returns the summary that ``python -m medlab seeds`` prints and writes to
     ``build/seeds/NN.json``: ``rows`` (one per bar or finding, with the value and slack for each
-    seed, the smallest slack and whether it held on every seed) and ``runs`` (time and error per
-    seed).
+    seed, the smallest slack and whether it held on every seed) and ``runs`` (time, error and the
+    parameters tuned at the edge of their grid, per seed). ``all_hold`` needs every row to hold,
+    no error and no parameter on a grid's edge.
     """
     root = find_root(root)
     path = resolve_notebook(spec, root)
@@ -46,7 +47,8 @@ def run_seeds(spec, seeds, *, mode="fast", root=None, timeout="mode", echo=print
         echo(f"{path.name}: seed {seed} ...")
         rec = execute(path, mode=mode, kind="solution", root=root, timeout=timeout, parameters={"SEED": seed},
                       output=out_dir / f"{path.stem}.seed{seed}.{mode}.ipynb")
-        runs.append({"seed": seed, "seconds": rec["seconds"], "error": rec["error"], "executed": rec["executed"]})
+        runs.append({"seed": seed, "seconds": rec["seconds"], "error": rec["error"], "executed": rec["executed"],
+                     "grid_edges": rec.get("grid_edges", [])})
         items = [("bar", b) for b in rec.get("bars", [])] + [("finding", f) for f in rec.get("findings", [])]
         for kind, item in items:
             row = rows.setdefault((kind, item["name"]), {"kind": kind, "name": item["name"], "per_seed": {}})
@@ -57,7 +59,8 @@ def run_seeds(spec, seeds, *, mode="fast", root=None, timeout="mode", echo=print
         row["holds"] = len(row["per_seed"]) == len(seeds) and all(v["passed"] for v in row["per_seed"].values())
     summary = {"notebook": path.stem, "mode": mode, "seeds": list(seeds), "rows": list(rows.values()),
                "runs": runs,
-               "all_hold": bool(rows) and all(r["holds"] for r in rows.values()) and not any(r["error"] for r in runs)}
+               "all_hold": bool(rows) and all(r["holds"] for r in rows.values())
+               and not any(r["error"] or r["grid_edges"] for r in runs)}
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / f"{path.stem[:2]}.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     return summary
@@ -82,6 +85,9 @@ def format_seeds(summary):
     for r in summary["runs"]:
         if r["error"]:
             lines.append(f"seed {r['seed']} failed: {r['error'].splitlines()[0]}")
+        for e in r.get("grid_edges", []):
+            lines.append(f"seed {r['seed']}: {e['parameter']}={e['value']!r} chosen on the edge of its grid "
+                         f"{e['grid']}")
     if not summary["rows"]:
         lines.append("no bar or finding was recorded")
     return "\n".join(lines)
