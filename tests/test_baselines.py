@@ -388,6 +388,25 @@ def test_shape_features_of_a_disc_and_a_star():
     assert f["eccentricity"][0] < 0.2
 
 
+def test_shape_features_equal_regionprops_of_the_largest_region():
+    from skimage.measure import label, regionprops
+
+    rng = np.random.default_rng(0)
+    masks = rng.random((30, 24, 24)) > 0.55  # ragged regions of every shape, several per mask
+    masks[0] = False
+    for got, mask in zip(baselines.shape_features(masks), masks):
+        regions = regionprops(label(mask, connectivity=2))
+        if not regions:
+            assert np.all(got == 0)
+            continue
+        r = max(regions, key=lambda region: region.area)
+        perimeter = max(r.perimeter, 1e-6)
+        hull = regionprops(r.image_convex.astype(np.uint8))[0].perimeter
+        want = (r.area, min(4 * np.pi * r.area / perimeter**2, 1.0), r.solidity, hull / perimeter, r.eccentricity,
+                r.extent)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
 def test_shape_features_keep_the_largest_region_and_zero_empty_masks():
     m = np.zeros((2, 20, 20, 1), np.uint8)
     m[0, 2:10, 2:10] = 1
