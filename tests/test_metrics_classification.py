@@ -169,3 +169,14 @@ def test_sensitivity_specificity():
     assert metrics.confusion_counts([1, 0, 1, 0], [1, 1, 0, 0]) == {"tp": 1, "fp": 1, "tn": 1, "fn": 1}
     with pytest.raises(ValueError, match="y_pred: expected a binary mask"):
         metrics.sensitivity_specificity([1, 0], [0.9, 0.1])
+
+
+@pytest.mark.parametrize("x", [np.array([]), np.array([3.0]), np.array([2.0, 2.0, 2.0]),
+                               np.array([0.5, 0.1, 0.5, 0.9, 0.1, 0.5]),
+                               np.round(np.random.default_rng(0).normal(size=300), 1)])
+def test_ranks_behind_the_auc_give_ties_their_mean_rank(x):
+    from scipy.stats import rankdata
+
+    from medlab.metrics._common import _rankdata
+
+    np.testing.assert_array_equal(_rankdata(x), rankdata(x))

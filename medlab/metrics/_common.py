@@ -14,8 +14,7 @@ def _rankdata(x):
     ranks = np.empty(len(x), float)
     starts = np.r_[0, np.flatnonzero(np.diff(xs)) + 1]
     ends = np.r_[starts[1:], len(xs)]
-    for st, en in zip(starts, ends):
-        ranks[order[st:en]] = (st + en + 1) / 2
+    ranks[order] = np.repeat((starts + ends + 1) / 2, ends - starts)  # each run of ties: its mean rank
     return ranks
 
 def _binary_labels_1d(y_true, name="y_true"):
