@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from medlab.metrics import froc, match_detections
+from medlab.metrics import froc, froc_from_matches, match_detections
 
 NONE3, NONE2 = np.zeros((0, 3)), np.zeros((0, 2))
 
@@ -122,6 +122,34 @@ def test_matches_brute_force_at_every_threshold(seed):
         best = max([tp / n_lesions for tp, fp in attained if fp / len(dets) <= r], default=0.0)
         assert s == pytest.approx(best)
     assert out["cpm"] == pytest.approx(np.mean(list(out["sensitivity_at"].values())))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_froc_from_matches_pooled_per_image_gives_froc_on_any_resample(seed):
+    # a bootstrap matches each image once and pools the matches of each resample of images
+    rng = np.random.default_rng(seed)
+    lesions = [rng.uniform(0, 30, (rng.integers(0, 4), 2)) for _ in range(12)]
+    lesions[0] = np.array([[5.0, 5.0]])
+    dets = [np.c_[np.r_[m + rng.normal(0, 2, m.shape), m[:1] + 1, rng.uniform(0, 30, (3, 2))],
+                  rng.integers(0, 8, len(m) + min(len(m), 1) + 3) / 7] for m in lesions]  # extra hits and ties
+    matched = [match_detections(d, m, 3)[:2] for d, m in zip(dets, lesions)]
+    for index in [np.arange(12), rng.integers(0, 12, 12), np.r_[0, 0, 0]]:
+        want = froc([dets[i] for i in index], [lesions[i] for i in index], 3)
+        got = froc_from_matches(np.concatenate([matched[i][0] for i in index]),
+                                np.concatenate([matched[i][1] for i in index]), len(index))
+        assert got["sensitivity_at"] == want["sensitivity_at"] and got["cpm"] == want["cpm"]
+        assert got["n_lesions"] == want["n_lesions"] and got["n_images"] == want["n_images"]
+
+
+def test_froc_from_matches_bad_inputs():
+    with pytest.raises(ValueError, match="no image has a lesion"):
+        froc_from_matches([], [0.5], 2)
+    with pytest.raises(ValueError, match="n_images: expected an int >= 1, got 0"):
+        froc_from_matches([0.5], [], 0)
+    with pytest.raises(ValueError, match="lesion_scores: expected finite scores, or -inf"):
+        froc_from_matches([np.nan], [], 1)
+    with pytest.raises(ValueError, match="fp_scores: expected finite values"):
+        froc_from_matches([0.5], [np.inf], 1)
 
 
 def test_bad_inputs_name_the_argument():

@@ -9,7 +9,8 @@
 * :mod:`~medlab.metrics.saliency`: ``pointing_game``, ``spearman_correlation``;
 * :mod:`~medlab.metrics.image_quality`: ``psnr``, ``ssim``;
 * :mod:`~medlab.metrics.landmarks`: ``radial_error``, ``success_detection_rate``;
-* :mod:`~medlab.metrics.detection`: ``heatmap_peaks``, ``match_detections``, ``froc``.
+* :mod:`~medlab.metrics.detection`: ``heatmap_peaks``, ``match_detections``, ``froc``,
+  ``froc_from_matches``.
 
 NumPy in, NumPy (or float) out; this package imports neither TensorFlow nor SciPy at import time.
 """
@@ -26,7 +27,7 @@ from .classification import (
     sensitivity_specificity,
     threshold_for_sensitivity,
 )
-from .detection import froc, heatmap_peaks, match_detections
+from .detection import froc, froc_from_matches, heatmap_peaks, match_detections
 from .image_quality import psnr, ssim
 from .landmarks import radial_error, success_detection_rate
 from .lesions import label_lesions, lesion_f1, match_lesions
@@ -37,4 +38,4 @@ __all__ = ["dice_coefficient", "iou_score", "hausdorff_distance", "roc_curve", "
            "sensitivity_specificity", "confusion_counts", "bootstrap_ci", "pointing_game", "spearman_correlation",
            "threshold_for_sensitivity", "ppv_npv", "calibration_curve", "brier_score", "psnr", "ssim",
            "label_lesions", "match_lesions", "lesion_f1", "radial_error", "success_detection_rate",
-           "heatmap_peaks", "match_detections", "froc"]
+           "heatmap_peaks", "match_detections", "froc", "froc_from_matches"]

@@ -6,7 +6,7 @@ import numpy as np
 
 from .._validate import as_array, check_range
 
-__all__ = ["heatmap_peaks", "match_detections", "froc"]
+__all__ = ["heatmap_peaks", "match_detections", "froc", "froc_from_matches"]
 
 LUNA16_FP_RATES = (0.125, 0.25, 0.5, 1, 2, 4, 8)
 
@@ -201,14 +201,59 @@ def froc(detections, lesions, max_distance, fp_rates=LUNA16_FP_RATES):
             raise type(err)(f"image {i}: {err}") from None
         lesion_scores.append(lesion_score)
         fp_scores.append(fps)
-    lesion_score = np.concatenate(lesion_scores)
-    fp_score = np.concatenate(fp_scores)
+    return froc_from_matches(np.concatenate(lesion_scores), np.concatenate(fp_scores), len(dets), fp_rates,
+                             scores=np.concatenate(all_scores))
+
+
+def froc_from_matches(lesion_scores, fp_scores, n_images, fp_rates=LUNA16_FP_RATES, *, scores=None):
+    """The FROC curve and CPM of :func:`froc` from detections already matched to lesions.
+
+    :func:`froc` matches each image's detections (:func:`match_detections`), then calls this on
+    the pooled result. Matching is the slow part; a bootstrap over patients only regroups the
+    images, so it can match every image once and pool the matches of each resample here.
+
+    Parameters
+    ----------
+    lesion_scores : array-like (m,)
+        Every lesion of every image: the score of its highest-scoring hit, ``-inf`` if missed.
+    fp_scores : array-like
+        Scores of all false positives.
+    n_images : int
+        Number of images the lesions and false positives come from (>= 1).
+    fp_rates : sequence of float
+        As in :func:`froc`.
+    scores : array-like, optional
+        All detection scores, whose distinct values are the curve's thresholds (:func:`froc`
+        passes them). Default: the scores of the hits and false positives; extra hits on a found
+        lesion only repeat a point of the curve, so ``sensitivity_at`` and ``cpm`` are the same.
+
+    Returns
+    -------
+    dict
+        As :func:`froc`.
+
+    Examples
+    --------
+    >>> out = froc_from_matches([0.9, -np.inf], [0.6, 0.8], n_images=3, fp_rates=(0.5, 1))
+    >>> out["sensitivity_at"], out["cpm"]
+    ({0.5: 0.5, 1: 0.5}, 0.5)
+    """
+    lesion_score = as_array(lesion_scores, "lesion_scores", ndim=1, finite=False).astype(float)
+    if np.any(np.isnan(lesion_score) | (lesion_score == np.inf)):
+        raise ValueError("lesion_scores: expected finite scores, or -inf for a missed lesion; got NaN or +inf")
+    fp_score = as_array(fp_scores, "fp_scores", ndim=1).astype(float)
     if len(lesion_score) == 0:
         raise ValueError("lesions: no image has a lesion, so sensitivity is undefined; FROC needs at least one "
                          "lesion (images without lesions are fine beside images with lesions)")
-    n_images = len(dets)
+    if not isinstance(n_images, (int, np.integer)) or isinstance(n_images, bool) or n_images < 1:
+        raise ValueError(f"n_images: expected an int >= 1, got {n_images!r}")
+    rates = np.atleast_1d(as_array(fp_rates, "fp_rates", ndim=(0, 1)).astype(float))
+    if rates.size == 0 or np.any(rates <= 0):
+        raise ValueError(f"fp_rates: expected one or more rates > 0, got {list(np.asarray(fp_rates).ravel())}")
     found = lesion_score[np.isfinite(lesion_score)]
-    thresholds = np.unique(np.concatenate(all_scores))[::-1]  # distinct scores, high to low
+    if scores is None:
+        scores = np.concatenate([found, fp_score])
+    thresholds = np.unique(np.asarray(scores, dtype=float))[::-1]  # distinct scores, high to low
     # counts at each threshold t: items with score >= t
     tp = len(found) - np.searchsorted(np.sort(found), thresholds, side="left")
     fp = len(fp_score) - np.searchsorted(np.sort(fp_score), thresholds, side="left")
