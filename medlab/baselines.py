@@ -20,8 +20,9 @@ from . import report
 from ._validate import as_array, check_choice, check_range, refuse_lone_channel
 
 __all__ = ["body_mask", "zscore_in_mask", "blob_filter", "blob_score", "intensity_score", "threshold_segment",
-           "remove_small_regions", "tune_on_validation", "GridEdgeWarning", "blob_anomaly_score", "lesion_features",
-           "lesion_roi_features", "ROI_FEATURES", "template_match_landmarks", "shape_features", "SHAPE_FEATURES"]
+           "remove_small_regions", "tune_on_validation", "GridEdgeWarning", "LOGISTIC_C", "LOGISTIC_C_LIMITS",
+           "blob_anomaly_score", "lesion_features", "lesion_roi_features", "ROI_FEATURES",
+           "template_match_landmarks", "shape_features", "SHAPE_FEATURES"]
 
 
 def _images(images, name="images"):
@@ -201,7 +202,7 @@ def blob_score(images, sigmas=(1.5, 2.5, 3.5), *, polarity="bright", mask=None, 
     return _masked_percentile(response, m, percentile)
 
 
-def intensity_score(images, mask=None, *, sigma=1.0, percentile=95.0, polarity="bright"):
+def intensity_score(images, mask=None, *, sigma=1.0, percentile=95.0, polarity="bright", zscore=True):
     """One score per image: a high percentile of the smoothed image, z-scored inside ``mask``.
 
     "Is there something brighter than this body's tissue?" The simplest lesion detector there is,
@@ -221,6 +222,10 @@ def intensity_score(images, mask=None, *, sigma=1.0, percentile=95.0, polarity="
         cost the same as one (one sort per image), which makes tuning cheap.
     polarity : {"bright", "dark"}
         ``"dark"`` scores the low tail (the negated image) for lesions darker than their tissue.
+    zscore : bool
+        Z-score each image inside its mask before taking the percentile (the default), or keep the
+        smoothed intensities as they are (``False``): better when the images already share one
+        scale and the mask's own brightness carries information. Tune it like the other knobs.
 
     Returns
     -------
@@ -244,8 +249,10 @@ def intensity_score(images, mask=None, *, sigma=1.0, percentile=95.0, polarity="
     for value in q.ravel():
         check_range(value, "percentile", 0.0, 100.0)
     check_choice(polarity, "polarity", ("bright", "dark"))
-    z = zscore_in_mask(_smooth(-x if polarity == "dark" else x, sigma), m)
-    return _masked_percentile(z, m, q)
+    if not isinstance(zscore, (bool, np.bool_)):
+        raise TypeError(f"zscore: expected True or False, got {zscore!r}")
+    smooth = _smooth(-x if polarity == "dark" else x, sigma)
+    return _masked_percentile(zscore_in_mask(smooth, m) if zscore else smooth, m, q)
 
 
 def _masked_percentile(values, mask, percentile):
@@ -413,6 +420,14 @@ def tune_on_validation(score, grid, *, higher_is_better=True, limits=None):
                           f"best on validation; widen the grid (or pass limits={{{name!r}: [{best[name]!r}]}} if "
                           "nothing lies beyond it)", GridEdgeWarning, stacklevel=2)
     return best, best_score, trials
+
+
+#: Inverse regularization strengths to tune a logistic regression over (scikit-learn's ``C``), 1e-4 to 1e4.
+LOGISTIC_C = (1e-4, 1e-3, 1e-2, 0.1, 1.0, 10.0, 100.0, 1e3, 1e4)
+#: The two ends of :data:`LOGISTIC_C` are the model's own limits, not a grid that was too narrow: at C = 1e-4
+#: the penalty dominates and the weights point along the difference of the class means (the C -> 0 limit),
+#: at C = 1e4 the fit is unpenalized in practice. Tune with ``limits={"C": LOGISTIC_C_LIMITS}``.
+LOGISTIC_C_LIMITS = (LOGISTIC_C[0], LOGISTIC_C[-1])
 
 
 def blob_anomaly_score(images, sigma, *, mask=None, percentile=99.0):
