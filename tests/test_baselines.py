@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from scipy import ndimage
 
 from medlab import baselines, data, metrics
 
@@ -137,6 +138,21 @@ def test_intensity_score_percentiles_match_numpy_inside_the_mask():
     several = baselines.intensity_score(x, m, sigma=0, percentile=[50, 95])
     assert several.shape == (6, 2)
     assert np.allclose(several[:, 1], baselines.intensity_score(x, m, sigma=0, percentile=95))
+
+
+def test_intensity_score_without_zscore_takes_the_percentile_of_the_smoothed_image():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(4, 16, 16)) * np.array([1.0, 2.0, 0.5, 3.0])[:, None, None] + 7.0
+    m = rng.uniform(size=(4, 16, 16)) < 0.5
+    smooth = np.stack([ndimage.gaussian_filter(img, 1.5) for img in x])
+    expected = [np.percentile(s[b], 90) for s, b in zip(smooth, m)]
+    assert np.allclose(baselines.intensity_score(x, m, sigma=1.5, percentile=90, zscore=False), expected)
+    # z-scoring removes each image's own offset and scale; without it they stay in the score
+    assert not np.allclose(baselines.intensity_score(x, m, sigma=1.5, percentile=90), expected)
+    assert np.allclose(baselines.intensity_score(x, m, sigma=0, percentile=90, polarity="dark", zscore=False),
+                       [np.percentile(-xi[b], 90) for xi, b in zip(x, m)])
+    with pytest.raises(TypeError, match="zscore"):
+        baselines.intensity_score(x, m, zscore="no")
 
 
 @pytest.mark.parametrize("kwargs, message", [(dict(sigma=-1), "sigma"), (dict(percentile=-1), "percentile"),
