@@ -196,3 +196,20 @@ def test_malignant_fraction_zero_and_one():
 def test_malignant_arguments_are_checked(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
         data.make_lesion_dataset(2, 1, **kwargs)
+
+
+def test_a_regular_lesion_is_the_closed_disc():
+    """With no irregularity the outline is the circle itself, and pixels on it belong to the lesion."""
+    from medlab.data.phantom import _lesion_mask
+
+    yy, xx = np.mgrid[0:21, 0:21].astype(float)
+    disc = _lesion_mask(yy, xx, 10.0, 10.0, 5.0, 0.0, np.random.default_rng(0))
+    assert disc.sum() == np.sum(np.hypot(yy - 10, xx - 10) <= 5.0) == 81  # 69 inside, 12 on the circle
+    assert disc[10, 15] and disc[13, 14]  # (0, 5) and (3, 4) from the centre: exactly on the circle
+
+
+def test_the_smallest_lesion_radius_allowed_is_one_pixel():
+    d = data.make_lesion_dataset(2, 1, lesion_fraction=1.0, lesion_radius=(1.0, 1.4), seed=0)
+    assert d["masks"].reshape(2, -1).any(axis=1).all()
+    with pytest.raises(ValueError, match="lesion_radius"):
+        data.make_lesion_dataset(2, 1, lesion_radius=(0.9, 1.4))
