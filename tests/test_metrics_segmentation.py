@@ -184,3 +184,25 @@ def test_hausdorff_empty_masks_and_wrong_rank():
     assert metrics.hausdorff_distance(b, a) == float("inf")
     with pytest.raises(ValueError, match="expected a 2D or 3D mask"):
         metrics.hausdorff_distance(np.ones(4, bool), np.ones(4, bool))
+
+
+def test_dice_per_image_equals_dice_coefficient_image_by_image():
+    rng = np.random.default_rng(3)
+    truth = rng.uniform(size=(7, 9, 9)) < 0.3
+    pred = rng.uniform(size=(7, 9, 9)) < 0.3
+    truth[2], pred[2] = False, False  # both empty: 1.0
+    truth[4] = False  # one empty: 0.0
+    expected = [metrics.dice_coefficient(t, p) for t, p in zip(truth, pred)]
+    got = metrics.dice_per_image(truth, pred)
+    assert got.shape == (7,) and np.array_equal(got, expected)
+    assert got[2] == 1.0 and got[4] == 0.0
+    assert np.array_equal(metrics.dice_per_image(truth[..., None].astype(np.uint8), pred[..., None]), expected)
+
+
+def test_dice_per_image_rejects_bad_input():
+    with pytest.raises(ValueError, match="y_pred"):
+        metrics.dice_per_image(np.zeros((2, 4, 4)), np.zeros((2, 4, 5)))
+    with pytest.raises(ValueError, match="stack"):
+        metrics.dice_per_image(np.zeros(4), np.zeros(4))
+    with pytest.raises(ValueError, match="y_true"):
+        metrics.dice_per_image(np.full((2, 4, 4), 2), np.zeros((2, 4, 4)))

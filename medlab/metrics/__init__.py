@@ -1,6 +1,6 @@
 """Evaluation metrics, one module per concern; every public name is re-exported here.
 
-* :mod:`~medlab.metrics.segmentation`: ``dice_coefficient``, ``iou_score``, ``hausdorff_distance``;
+* :mod:`~medlab.metrics.segmentation`: ``dice_coefficient``, ``dice_per_image``, ``iou_score``, ``hausdorff_distance``;
 * :mod:`~medlab.metrics.lesions`: ``label_lesions``, ``match_lesions``, ``lesion_f1``;
 * :mod:`~medlab.metrics.classification`: ``roc_curve``, ``roc_auc``, ``confusion_counts``,
   ``sensitivity_specificity``, ``threshold_for_sensitivity``, ``ppv_npv``;
@@ -32,9 +32,9 @@ from .image_quality import psnr, ssim
 from .landmarks import radial_error, success_detection_rate
 from .lesions import label_lesions, lesion_f1, match_lesions
 from .saliency import pointing_game, spearman_correlation
-from .segmentation import dice_coefficient, hausdorff_distance, iou_score
+from .segmentation import dice_coefficient, dice_per_image, hausdorff_distance, iou_score
 
-__all__ = ["dice_coefficient", "iou_score", "hausdorff_distance", "roc_curve", "roc_auc",
+__all__ = ["dice_coefficient", "dice_per_image", "iou_score", "hausdorff_distance", "roc_curve", "roc_auc",
            "sensitivity_specificity", "confusion_counts", "bootstrap_ci", "pointing_game", "spearman_correlation",
            "threshold_for_sensitivity", "ppv_npv", "calibration_curve", "brier_score", "psnr", "ssim",
            "label_lesions", "match_lesions", "lesion_f1", "radial_error", "success_detection_rate",

@@ -14,7 +14,7 @@ import numpy as np
 
 from .._validate import as_array, as_batch, as_binary, check_range, check_spatial_ndim, same_shape
 
-__all__ = ["dice_coefficient", "iou_score", "hausdorff_distance"]
+__all__ = ["dice_coefficient", "dice_per_image", "iou_score", "hausdorff_distance"]
 
 
 def _pair_of_masks(y_true, y_pred):
@@ -49,6 +49,32 @@ def dice_coefficient(y_true, y_pred):
     if total == 0:
         return 1.0
     return float(2 * np.logical_and(a, b).sum() / total)
+
+def dice_per_image(y_true, y_pred):
+    """:func:`dice_coefficient` of each image of a stack, in one pass.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of bool or {0, 1}, same shape (N, ...)
+        N masks each; everything after the first axis is one image.
+
+    Returns
+    -------
+    numpy.ndarray (N,)
+        Per-image Dice, 1.0 where both masks of an image are empty.
+
+    Examples
+    --------
+    >>> a = np.array([[1, 1, 0, 0], [0, 0, 0, 0]]); b = np.array([[0, 1, 1, 0], [0, 0, 0, 0]])
+    >>> dice_per_image(a, b)
+    array([0.5, 1. ])
+    """
+    a, b = _pair_of_masks(y_true, y_pred)
+    if a.ndim < 2:
+        raise ValueError(f"y_true: expected a stack of masks (N, ...), got shape {a.shape}")
+    a, b = a.reshape(len(a), -1).astype(bool), b.reshape(len(b), -1).astype(bool)
+    total = a.sum(axis=1) + b.sum(axis=1)
+    return np.where(total == 0, 1.0, 2 * (a & b).sum(axis=1) / np.maximum(total, 1))
 
 def iou_score(y_true, y_pred):
     """Intersection over union (Jaccard index) ``|A∩B| / |A∪B|`` of two binary masks.
