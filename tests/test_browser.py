@@ -43,7 +43,7 @@ CHROMIUM = "/usr/bin/chromium"
 INSTALL = "apt-get install chromium fonts-noto-cjk"
 CHROMIUM_ARGS = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-SERVER_START_S, KERNEL_START_S, RUN_ALL_S, SAVE_S = 60, 60, 120, 20
+SERVER_START_S, KERNEL_START_S, RUN_ALL_S, SAVE_S, RESAVE_S = 60, 60, 120, 30, 3
 IDLE = '.jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status="idle"]'
 STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
 
@@ -262,14 +262,23 @@ def _screenshot(page, locator, name):
 
 
 def _save(page, path, until=lambda text: True):
-    """Ctrl+S in the notebook until the server has written ``path`` and ``until(text of the file)`` holds."""
+    """Ctrl+S in the notebook until the server has written ``path`` and ``until(text of the file)`` holds.
+
+    A busy machine can lose a key press (JupyterLab still handling the click, or a save it started
+    itself on opening still in flight), so Ctrl+S is pressed again every ``RESAVE_S`` seconds while
+    the file has not changed.
+    """
     deadline = time.monotonic() + SAVE_S
     while True:
         before = path.stat().st_mtime_ns
-        page.keyboard.press("Control+s")
+        pressed = 0.0
         while path.stat().st_mtime_ns == before:
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if now > deadline:
                 pytest.fail(f"Ctrl+S did not save {path.name} within {SAVE_S} s")
+            if now - pressed > RESAVE_S:
+                page.keyboard.press("Control+s")
+                pressed = now
             time.sleep(0.2)
         if until(path.read_text(encoding="utf-8")):
             return
