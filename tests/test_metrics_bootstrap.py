@@ -72,3 +72,28 @@ def test_paired_auc_difference_and_skipped_resamples():
 def test_bootstrap_ci_rejects_bad_input(args, kwargs, error, match):
     with pytest.raises(error, match=match):
         metrics.bootstrap_ci(*args, **kwargs)
+
+
+def test_auc_difference_ci_is_the_paired_bootstrap_of_the_auc_difference():
+    rng = np.random.default_rng(7)
+    y = np.repeat([0, 1], 60)
+    a, b = y + rng.normal(0, 0.6, 120), y + rng.normal(0, 1.2, 120)
+    groups = np.arange(120) // 3
+    d, low, high = metrics.auc_difference_ci(y, a, b, groups=groups, n_boot=300, seed=4)
+    assert d == pytest.approx(metrics.roc_auc(y, a) - metrics.roc_auc(y, b))
+    assert (d, low, high) == metrics.bootstrap_ci(lambda t, s, u: metrics.roc_auc(t, s) - metrics.roc_auc(t, u),
+                                                  y, a, b, groups=groups, n_boot=300, seed=4)
+    assert 0 < low < d < high  # the better scorer is clearly better here
+    d, low, high = metrics.auc_difference_ci(y, b, a, groups=groups, n_boot=300, seed=4)
+    assert low < d < high < 0  # and the order of the two is the sign
+    assert metrics.auc_difference_ci(y, a, a, n_boot=50, seed=0) == (0.0, 0.0, 0.0)
+
+
+@pytest.mark.parametrize(("args", "match"), [
+    (([0, 1, 0, 1], [0.1, 0.9, 0.2], [0.1, 0.9, 0.2, 0.8]), "score_a"),
+    (([0, 1, 0, 1], [0.1, 0.9, 0.2, 0.8], [[0.1, 0.9, 0.2, 0.8]]), "score_b"),
+    (([0, 2, 0, 1], [0.1, 0.9, 0.2, 0.8], [0.1, 0.9, 0.2, 0.8]), "y_true"),
+])
+def test_auc_difference_ci_bad_input(args, match):
+    with pytest.raises(ValueError, match=match):
+        metrics.auc_difference_ci(*args, n_boot=20, seed=0)

@@ -195,6 +195,9 @@ def test_dice_per_image_equals_dice_coefficient_image_by_image():
     expected = [metrics.dice_coefficient(t, p) for t, p in zip(truth, pred)]
     got = metrics.dice_per_image(truth, pred)
     assert got.shape == (7,) and np.array_equal(got, expected)
+    # and both equal the formula 2|A and B| / (|A| + |B|), written out here
+    by_hand = [1.0 if t.sum() + p.sum() == 0 else 2 * (t & p).sum() / (t.sum() + p.sum()) for t, p in zip(truth, pred)]
+    np.testing.assert_allclose(got, by_hand, rtol=1e-15)
     assert got[2] == 1.0 and got[4] == 0.0
     assert np.array_equal(metrics.dice_per_image(truth[..., None].astype(np.uint8), pred[..., None]), expected)
 

@@ -5,7 +5,7 @@
 * :mod:`~medlab.metrics.classification`: ``roc_curve``, ``roc_auc``, ``confusion_counts``,
   ``sensitivity_specificity``, ``threshold_for_sensitivity``, ``ppv_npv``;
 * :mod:`~medlab.metrics.calibration`: ``calibration_curve``, ``brier_score``;
-* :mod:`~medlab.metrics.bootstrap`: ``bootstrap_ci``;
+* :mod:`~medlab.metrics.bootstrap`: ``bootstrap_ci``, ``auc_difference_ci``;
 * :mod:`~medlab.metrics.saliency`: ``pointing_game``, ``spearman_correlation``;
 * :mod:`~medlab.metrics.image_quality`: ``psnr``, ``ssim``;
 * :mod:`~medlab.metrics.landmarks`: ``radial_error``, ``success_detection_rate``;
@@ -17,7 +17,7 @@ NumPy in, NumPy (or float) out; this package imports neither TensorFlow nor SciP
 
 from __future__ import annotations
 
-from .bootstrap import bootstrap_ci
+from .bootstrap import auc_difference_ci, bootstrap_ci
 from .calibration import brier_score, calibration_curve
 from .classification import (
     confusion_counts,
@@ -35,7 +35,8 @@ from .saliency import pointing_game, spearman_correlation
 from .segmentation import dice_coefficient, dice_per_image, hausdorff_distance, iou_score
 
 __all__ = ["dice_coefficient", "dice_per_image", "iou_score", "hausdorff_distance", "roc_curve", "roc_auc",
-           "sensitivity_specificity", "confusion_counts", "bootstrap_ci", "pointing_game", "spearman_correlation",
+           "sensitivity_specificity", "confusion_counts", "bootstrap_ci", "auc_difference_ci", "pointing_game",
+           "spearman_correlation",
            "threshold_for_sensitivity", "ppv_npv", "calibration_curve", "brier_score", "psnr", "ssim",
            "label_lesions", "match_lesions", "lesion_f1", "radial_error", "success_detection_rate",
            "heatmap_peaks", "match_detections", "froc", "froc_from_matches"]

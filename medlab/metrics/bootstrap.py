@@ -6,7 +6,7 @@ import numpy as np
 
 from .._validate import check_range
 
-__all__ = ["bootstrap_ci"]
+__all__ = ["bootstrap_ci", "auc_difference_ci"]
 
 
 def bootstrap_ci(statistic, *arrays, groups=None, n_boot=1000, level=0.95, seed=None):
@@ -85,3 +85,42 @@ def bootstrap_ci(statistic, *arrays, groups=None, n_boot=1000, level=0.95, seed=
         raise ValueError("statistic: failed or gave NaN on every resample")
     low, high = np.percentile(stats, [50 * (1 - level), 50 * (1 + level)])
     return estimate, float(low), float(high)
+
+
+def auc_difference_ci(y_true, score_a, score_b, *, groups=None, n_boot=1000, level=0.95, seed=None):
+    """``roc_auc(y, a) - roc_auc(y, b)`` of two scorers on the same test set, with a paired bootstrap interval.
+
+    Both AUCs are computed on the same resample of the patients (:func:`bootstrap_ci` with
+    ``groups``), so what the two scorers share (the test set's luck) cancels out: an interval that
+    excludes zero says that this test set can tell them apart.
+
+    Parameters
+    ----------
+    y_true : array-like (N,)
+        Binary labels.
+    score_a, score_b : array-like (N,)
+        The two scorers' outputs for the same N items.
+    groups, n_boot, level, seed
+        As in :func:`bootstrap_ci`.
+
+    Returns
+    -------
+    difference, low, high : float
+
+    Examples
+    --------
+    >>> y = np.array([0, 0, 1, 1] * 10)
+    >>> a, b = np.r_[[0.1, 0.2, 0.8, 0.9] * 10], np.r_[[0.1, 0.4, 0.35, 0.8] * 10]
+    >>> d, low, high = auc_difference_ci(y, a, b, groups=np.repeat(np.arange(20), 2), seed=0)
+    >>> d, bool(low <= d <= high)
+    (0.25, True)
+    """
+    from .classification import roc_auc
+
+    y = np.asarray(y_true)
+    for name, score in (("score_a", score_a), ("score_b", score_b)):
+        if np.shape(score) != y.shape or y.ndim != 1:
+            raise ValueError(f"{name}: expected one score per label, shape {y.shape} like y_true (1D), "
+                             f"got {np.shape(score)}")
+    return bootstrap_ci(lambda y, a, b: roc_auc(y, a) - roc_auc(y, b), y_true, score_a, score_b, groups=groups,
+                        n_boot=n_boot, level=level, seed=seed)

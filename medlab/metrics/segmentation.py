@@ -45,10 +45,7 @@ def dice_coefficient(y_true, y_pred):
     1.0
     """
     a, b = _pair_of_masks(y_true, y_pred)
-    total = int(a.sum()) + int(b.sum())
-    if total == 0:
-        return 1.0
-    return float(2 * np.logical_and(a, b).sum() / total)
+    return float(_dice_rows(a.reshape(1, -1), b.reshape(1, -1))[0])
 
 def dice_per_image(y_true, y_pred):
     """:func:`dice_coefficient` of each image of a stack, in one pass.
@@ -72,7 +69,12 @@ def dice_per_image(y_true, y_pred):
     a, b = _pair_of_masks(y_true, y_pred)
     if a.ndim < 2:
         raise ValueError(f"y_true: expected a stack of masks (N, ...), got shape {a.shape}")
-    a, b = a.reshape(len(a), -1).astype(bool), b.reshape(len(b), -1).astype(bool)
+    return _dice_rows(a.reshape(len(a), -1), b.reshape(len(b), -1))
+
+
+def _dice_rows(a, b):
+    """Dice of each row of two (N, P) masks; 1.0 where both rows are empty."""
+    a, b = a.astype(bool), b.astype(bool)
     total = a.sum(axis=1) + b.sum(axis=1)
     return np.where(total == 0, 1.0, 2 * (a & b).sum(axis=1) / np.maximum(total, 1))
 
