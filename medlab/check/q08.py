@@ -131,7 +131,8 @@ def make_train_dataset(student_fn):
     """Check ``make_train_dataset(images, labels, augment, *, batch_size, seed) -> tf.data.Dataset``.
 
     The dataset must yield ``(images, labels)`` batches, keep every label with its image, call
-    ``augment(images, training=True)``, draw fresh augmentations and a fresh order every epoch.
+    ``augment(images, training=True)``, draw fresh augmentations and a fresh order every epoch, and
+    shuffle the whole data set (not within a small buffer).
     """
     import tensorflow as tf
 
@@ -200,10 +201,16 @@ def make_train_dataset(student_fn):
 
     def reshuffled(f):
         ds = epoch(f, identity)
-        orders = [np.round(one_pass(ds)[0] / 10).astype(int) for _ in range(2)]
+        orders = [np.round(one_pass(ds)[0] / 10).astype(int) for _ in range(3)]
         expect(not np.array_equal(orders[0], index), "the images come out in their original order: shuffle")
         expect(not np.array_equal(orders[0], orders[1]), "two epochs see the same order: reshuffle every "
                "epoch (shuffle's reshuffle_each_iteration=True, the default)")
+        # a buffer of B images lets an image come out at most B - 1 places early; a full shuffle moves
+        # some image at least n/2 places forward in one of three epochs (all but ~1e-5 of orders)
+        jump = max(int((order - np.arange(n)).max()) for order in orders)
+        expect(jump >= n // 2, f"in three epochs no image came out more than {jump} places before its turn: the "
+               "shuffle buffer is smaller than the data set, so the order is only locally mixed; use "
+               "shuffle(len(images))")
 
     cases = [("(images, labels) batches", batches), ("labels stay with their images", labels_paired),
              ("augment applied with training=True", augment_training),

@@ -85,6 +85,11 @@ def _same_order_every_epoch(images, labels, augment, *, batch_size=16, seed=0):
     return ds.map(lambda x, y: (augment(x, training=True), y))
 
 
+def _small_shuffle_buffer(images, labels, augment, *, batch_size=16, seed=0):
+    ds = tf.data.Dataset.from_tensor_slices((images, labels)).cache().shuffle(2, seed=seed)
+    return ds.batch(batch_size).map(lambda x, y: (augment(x, training=True), y))
+
+
 def _unbatched(images, labels, augment, *, batch_size=16, seed=0):
     ds = tf.data.Dataset.from_tensor_slices((images, labels)).cache().shuffle(len(images), seed=seed)
     return ds.map(lambda x, y: (augment(x, training=True), y))
@@ -109,6 +114,7 @@ CONTRACTS = [
         ("images and labels shuffled apart", _shuffled_apart, "labels no longer belong"),
         ("not shuffled", _not_shuffled, "original order"),
         ("same order every epoch", _same_order_every_epoch, "same order"),
+        ("a shuffle buffer of 2 images", _small_shuffle_buffer, "shuffle buffer is smaller than the data set"),
         ("not batched", _unbatched, "batch"),
     ]),
 ]
