@@ -242,3 +242,39 @@ def test_fused_batch_norm_leaves_other_inputs_to_keras():
     x = tf.constant(np.random.default_rng(1).normal(size=(2, 7, 3)).astype("float32"))
     y = layer(x, training=True).numpy()
     np.testing.assert_allclose(y.mean(axis=(0, 1)), 0, atol=1e-5)
+
+
+def test_native_stderr_filter_drops_noise_and_forwards_partial_lines():
+    """TensorFlow's C++ chatter is dropped; other lines pass; a partial line (ipykernel wakes its fd-2
+    reader at shutdown with a lone NUL byte) is forwarded without waiting for a newline that never comes."""
+    import subprocess
+    import sys
+
+    code = ("import os, time\n"
+            "import medlab._setup as s\n"
+            "s._filter_native_stderr()\n"
+            "os.write(2, b'I0000 00:00:1 port.cc:153] oneDNN custom operations are on\\n')\n"
+            "os.write(2, b'a real error\\n')\n"
+            "os.write(2, b'\\0no newline')\n"
+            "time.sleep(1.0)\n"
+            "os._exit(0)  # no interpreter shutdown: what was not forwarded by now is lost\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, timeout=60)
+    assert b"oneDNN" not in out.stderr
+    assert b"a real error\n" in out.stderr
+    assert out.stderr.endswith(b"\0no newline"), out.stderr
+
+
+def test_setup_freezes_the_imported_objects_once():
+    import subprocess
+    import sys
+
+    code = ("import gc, medlab\n"
+            "medlab.setup('fast')\n"
+            "first = gc.get_freeze_count()\n"
+            "junk = [[i] for i in range(1000)]\n"
+            "medlab.setup('fast')\n"
+            "print(first, gc.get_freeze_count())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    first, second = map(int, out.stdout.split())
+    assert first > 100_000, "TensorFlow's and Keras' objects should be frozen at the first setup"
+    assert second < first + 1000, "a second setup must not freeze the notebook's own objects (1000 lists)"
