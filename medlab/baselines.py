@@ -82,12 +82,31 @@ def body_mask(images, *, erosion=2, sigma=1.0):
     True
     """
     from scipy import ndimage
-    from skimage.filters import threshold_otsu
 
     x = _images(images)
     if not isinstance(erosion, (int, np.integer)) or isinstance(erosion, bool) or erosion < 0:
         raise ValueError(f"erosion: expected an int >= 0, got {erosion!r}")
     check_range(sigma, "sigma", 0.0)
+    out = _whole_body(x, float(sigma)).copy()
+    if erosion:  # every image at once: the structuring element does not reach across images
+        out = ndimage.binary_erosion(out, structure=_PLANE, iterations=int(erosion))
+    return out
+
+
+_BODY_CACHE: list = []  # (key, masks) of the last few stacks: notebooks tune the erosion on one stack
+
+
+def _whole_body(x, sigma):
+    """The uneroded body masks of a stack (N, H, W); remembered for the last four stacks seen."""
+    import hashlib
+
+    from scipy import ndimage
+    from skimage.filters import threshold_otsu
+
+    key = (x.shape, x.dtype.str, sigma, hashlib.blake2b(np.ascontiguousarray(x).data, digest_size=16).digest())
+    for cached_key, masks in _BODY_CACHE:
+        if cached_key == key:
+            return masks
     out = np.zeros(x.shape, bool)
     for i, smooth in enumerate(_smooth(x, sigma)):
         if np.ptp(smooth) == 0:
@@ -97,9 +116,10 @@ def body_mask(images, *, erosion=2, sigma=1.0):
         if n > 1:
             sizes = ndimage.sum(m, labels, index=np.arange(1, n + 1))
             m = labels == (1 + int(np.argmax(sizes)))
-        if erosion:
-            m = ndimage.binary_erosion(m, iterations=erosion)
         out[i] = m
+    out.flags.writeable = False
+    _BODY_CACHE.insert(0, (key, out))
+    del _BODY_CACHE[4:]
     return out
 
 

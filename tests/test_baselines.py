@@ -37,6 +37,31 @@ def test_body_mask_erosion_shrinks_inside_the_body(scans):
     assert m3.sum() < m0.sum() and not (m3 & ~m0).any()
 
 
+def test_body_mask_erodes_each_image_on_its_own(scans):
+    """The erosion runs on the whole stack at once; it must equal a 2D erosion of each image."""
+    from scipy import ndimage
+
+    m0 = baselines.body_mask(scans["images"][:6], erosion=0)
+    m0[:, :, :2] = True  # a body touching the image border: the border counts as outside
+    expected = np.stack([ndimage.binary_erosion(m, iterations=3) for m in m0])
+    eroded = ndimage.binary_erosion(m0, structure=baselines._PLANE, iterations=3)
+    assert np.array_equal(eroded, expected)
+    found = baselines.body_mask(scans["images"][:6], erosion=3)
+    assert np.array_equal(found, np.stack([ndimage.binary_erosion(m, iterations=3)
+                                           for m in baselines.body_mask(scans["images"][:6], erosion=0)]))
+
+
+def test_body_mask_results_are_independent_copies(scans):
+    """Masks of a stack seen before come from a cache: changing a result must not change the next one."""
+    x = scans["images"][:4]
+    first = baselines.body_mask(x, erosion=0)
+    first[:] = False
+    assert baselines.body_mask(x, erosion=0).any()
+    other = x.copy()
+    other[0] = 0.0  # same shape, different content: not the cached masks
+    assert not baselines.body_mask(other, erosion=0)[0].any()
+
+
 def test_body_mask_keeps_the_largest_region_and_skips_constant_images():
     x = np.zeros((2, 32, 32))
     x[0, 4:20, 4:20] = 1.0  # the body
