@@ -87,10 +87,11 @@ def body_mask(images, *, erosion=2, sigma=1.0):
     if not isinstance(erosion, (int, np.integer)) or isinstance(erosion, bool) or erosion < 0:
         raise ValueError(f"erosion: expected an int >= 0, got {erosion!r}")
     check_range(sigma, "sigma", 0.0)
-    out = _whole_body(x, float(sigma)).copy()
-    if erosion:  # every image at once: the structuring element does not reach across images
-        out = ndimage.binary_erosion(out, structure=_PLANE, iterations=int(erosion))
-    return out
+    body = _whole_body(x, float(sigma))
+    if not erosion:
+        return body.copy()  # the cached masks stay untouched
+    # every image at once: the structuring element does not reach across images
+    return ndimage.binary_erosion(body, structure=_PLANE, iterations=int(erosion))
 
 
 _BODY_CACHE: list = []  # (key, masks) of the last few stacks: notebooks tune the erosion on one stack
